@@ -1,0 +1,121 @@
+"""ONNX export (opset 17) of the three graphs the browser runs, and the model folder's
+config.json.
+
+  onnx/model.onnx        base model, KV-cached; also outputs the final hidden states
+  onnx/heads.onnx        Medusa heads over hidden states the caller picks, so drafts are
+                         paid for only at the one position per step that uses them
+  onnx/draft_model.onnx  the small draft model, same signature as model.onnx
+
+Names follow transformers.js: input_ids, position_ids, past_key_values.{i}.key|value in;
+logits, present.{i}.key|value out. attention_bias [1, 1, T, P+T] (0 or -inf) replaces
+the usual attention_mask so the caller can express causal, tree and padding masks.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.nn as nn
+
+from model import GPT, GPTConfig, MedusaHeads
+
+OPSET = 17
+
+
+class _Flat(nn.Module):
+    """GPT.forward with the past as positional tensors, as torch.onnx.export wants."""
+
+    def __init__(self, model: GPT):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, position_ids, attention_bias, *past):
+        logits, hidden, present = self.model(input_ids, position_ids, attention_bias, list(past))
+        return (logits, hidden, *present)
+
+
+def io_names(n_layer: int):
+    past = [f"past_key_values.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
+    present = [f"present.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
+    return ["input_ids", "position_ids", "attention_bias", *past], ["logits", "hidden_states", *present]
+
+
+def export_lm(model: GPT, path: str) -> None:
+    cfg = model.cfg
+    T, P = 3, 5  # any sizes: every sequence axis is dynamic
+    ins, outs = io_names(cfg.n_layer)
+    dummy = (
+        torch.zeros(1, T, dtype=torch.long),
+        torch.arange(P, P + T).unsqueeze(0),
+        torch.zeros(1, 1, T, P + T),
+        *[torch.zeros(1, cfg.n_head, P, cfg.head_dim) for _ in range(2 * cfg.n_layer)],
+    )
+    dyn = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, "attention_bias": {2: "T", 3: "P+T"},
+           "logits": {1: "T"}, "hidden_states": {1: "T"}}
+    for n in ins[3:]:
+        dyn[n] = {2: "P"}
+    for n in outs[2:]:
+        dyn[n] = {2: "P+T"}
+    torch.onnx.export(_Flat(model).eval(), dummy, path, input_names=ins, output_names=outs,
+                      dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
+
+
+def export_heads(heads: MedusaHeads, n_embd: int, path: str) -> None:
+    dummy = torch.zeros(1, 2, n_embd)
+    torch.onnx.export(heads.eval(), (dummy,), path, input_names=["hidden_states"], output_names=["draft_logits"],
+                      dynamic_axes={"hidden_states": {1: "N"}, "draft_logits": {1: "N"}},
+                      opset_version=OPSET, do_constant_folding=True)
+
+
+def export_all(base: GPT, heads: MedusaHeads, draft: GPT, out: str, log) -> dict[str, str]:
+    files = {"model": "onnx/model.onnx", "heads": "onnx/heads.onnx", "draft_model": "onnx/draft_model.onnx"}
+    os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
+    with torch.no_grad():
+        export_lm(base, os.path.join(out, files["model"]))
+        export_heads(heads, base.cfg.n_embd, os.path.join(out, files["heads"]))
+        export_lm(draft, os.path.join(out, files["draft_model"]))
+    import onnx  # checked after writing: a graph onnx cannot load must never ship
+
+    for rel in files.values():
+        onnx.checker.check_model(onnx.load(os.path.join(out, rel)))
+        log(f"exported {rel} ({os.path.getsize(os.path.join(out, rel)) / 1e6:.2f} MB)")
+    return files
+
+
+def _lm_entry(cfg: GPTConfig, file: str, num_params: int) -> dict:
+    ins, outs = io_names(cfg.n_layer)
+    return {
+        "file": file,
+        "num_params": num_params,
+        "n_layer": cfg.n_layer,
+        "n_head": cfg.n_head,
+        "n_embd": cfg.n_embd,
+        "head_dim": cfg.head_dim,
+        "n_positions": cfg.n_positions,
+        "inputs": ins,
+        "outputs": outs,
+    }
+
+
+def model_config(model_id: str, base_cfg: GPTConfig, draft_cfg: GPTConfig, num_heads: int, tok, files) -> dict:
+    return {
+        "model_type": "space-toy-gpt",
+        "format_version": 1,
+        "id": model_id,
+        "vocab_size": tok.vocab_size,
+        "n_positions": base_cfg.n_positions,
+        "bos_token_id": tok.eot_id,
+        "eos_token_id": tok.eot_id,
+        "onnx_opset": OPSET,
+        "model": _lm_entry(base_cfg, files["model"], sum(p.numel() for p in GPT(base_cfg).parameters())),
+        "heads": {
+            "file": files["heads"],
+            "num_heads": num_heads,
+            "n_embd": base_cfg.n_embd,
+            "offsets": [k + 1 for k in range(1, num_heads + 1)],
+            "inputs": ["hidden_states"],
+            "outputs": ["draft_logits"],
+        },
+        "draft_model": _lm_entry(draft_cfg, files["draft_model"],
+                                 sum(p.numel() for p in GPT(draft_cfg).parameters())),
+    }

@@ -1,0 +1,135 @@
+"""The three training loops: the base model on text, the Medusa heads on the frozen base
+model's own greedy continuations, the small draft model by distillation from the base.
+
+Why the heads learn from greedy rollouts: speculative decoding asks head k to guess the
+token the *base model* will emit k+1 steps later, not the corpus's. Rolling the frozen
+base model out greedily from real prefixes makes exactly those tokens the targets
+(Medusa's self-distillation, Cai et al. 2024). The base model never changes after its
+own loop, so losslessness is defined against it.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+from data import WindowSampler
+from model import GPT, MedusaHeads, greedy_rollout
+
+
+def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    frac = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def _opt(params, lr):
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95)
+    )
+
+
+def train_base(model: GPT, sampler: WindowSampler, steps: int, batch: int, lr: float, log) -> dict:
+    opt = _opt(list(model.parameters()), lr)
+    model.train()
+    t0 = time.time()
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
+        xy = sampler.batch(batch)
+        logits, _ = model.forward_train(xy[:, :-1])  # (B, T, V)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), xy[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f"base step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f}s)")
+    model.eval()
+    return {"steps": steps, "batch": batch, "seq_len": sampler.T, "wall_s": round(time.time() - t0, 1)}
+
+
+@torch.no_grad()
+def make_rollouts(model: GPT, streams, n_batches: int, batch: int, rollout: int, min_prefix: int,
+                  max_prefix: int, seed: int, log):
+    """Greedy continuations of random train-split prefixes. Returns (hidden, targets):
+    hidden (N, C) are the base model's final hidden states at positions P-1 .. P+R-2 of
+    each rollout, targets (N, R) the tokens from that position's +1 onward (padded -1),
+    so head k at row n is trained towards targets[n, k]."""
+    gen = torch.Generator().manual_seed(seed)
+    sampler_streams = [torch.from_numpy(streams[d]["train"]) for d in sorted(streams)]
+    hiddens, targets = [], []
+    t0 = time.time()
+    for i in range(n_batches):
+        s = sampler_streams[i % len(sampler_streams)]
+        P = int(torch.randint(min_prefix, max_prefix + 1, (1,), generator=gen))
+        starts = torch.randint(0, len(s) - P - 1, (batch,), generator=gen)
+        prefix = torch.stack([s[int(a) : int(a) + P] for a in starts])  # (B, P)
+        seq = greedy_rollout(model, prefix, rollout)  # (B, P+R)
+        _, hidden = model.forward_train(seq)  # (B, P+R, C)
+        h = hidden[:, P - 1 : P + rollout - 1]  # (B, R, C)
+        tgt = torch.full((batch, rollout, rollout), -1, dtype=torch.long)  # (B, R, R)
+        for r in range(rollout):
+            n = rollout - r  # tokens after position P-1+r within the rollout
+            tgt[:, r, :n] = seq[:, P + r : P + rollout]
+        hiddens.append(h.reshape(-1, h.size(-1)))
+        targets.append(tgt.reshape(-1, rollout))
+        if i % 20 == 0:
+            log(f"rollouts {i}/{n_batches} ({time.time() - t0:.0f}s)")
+    return torch.cat(hiddens), torch.cat(targets), round(time.time() - t0, 1)
+
+
+def train_heads(heads: MedusaHeads, hidden: torch.Tensor, targets: torch.Tensor, steps: int, batch: int,
+                lr: float, seed: int, log) -> dict:
+    """targets[:, 0] is the base model's own next token; head k (1-based) learns targets[:, k]."""
+    opt = _opt(list(heads.parameters()), lr)
+    gen = torch.Generator().manual_seed(seed)
+    K = heads.num_heads
+    t0 = time.time()
+    heads.train()
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
+        idx = torch.randint(0, hidden.size(0), (batch,), generator=gen)
+        logits = heads(hidden[idx].unsqueeze(0))[0]  # (N, K, V)
+        tgt = targets[idx, 1 : K + 1]  # (N, K)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=-1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f"heads step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f}s)")
+    heads.eval()
+    return {"steps": steps, "batch_positions": batch, "wall_s": round(time.time() - t0, 1)}
+
+
+def train_draft(draft: GPT, teacher: GPT, sampler: WindowSampler, steps: int, batch: int, lr: float, log) -> dict:
+    """Distillation: KL(teacher || draft) over the whole vocabulary at every position, so the
+    draft model learns the base model's distribution (what speculative sampling compares
+    against), not just the corpus's next token."""
+    opt = _opt(list(draft.parameters()), lr)
+    draft.train()
+    t0 = time.time()
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
+        x = sampler.batch(batch)[:, :-1]
+        with torch.no_grad():
+            t_logits, _ = teacher.forward_train(x)  # (B, T, V)
+        s_logits, _ = draft.forward_train(x)  # (B, T, V)
+        V = s_logits.size(-1)
+        loss = F.kl_div(F.log_softmax(s_logits.reshape(-1, V), -1), F.log_softmax(t_logits.reshape(-1, V), -1),
+                        log_target=True, reduction="batchmean")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(draft.parameters(), 1.0)
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f"draft step {step}/{steps} kl {loss.item():.3f} ({time.time() - t0:.0f}s)")
+    draft.eval()
+    return {"steps": steps, "batch": batch, "seq_len": sampler.T, "wall_s": round(time.time() - t0, 1)}
