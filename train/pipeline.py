@@ -204,6 +204,11 @@ def main() -> None:
         card["pipeline_wall_s"] = round(time.time() - t_start, 1)
     with open(os.path.join(out, "card.json"), "w") as f:
         json.dump(card, f, indent=2)
+    if args.config == "full" and os.path.abspath(out) == os.path.join(root, "public", "models", cfg["id"]):
+        import readme_card  # noqa: E402
+
+        sys.argv = ["readme_card.py", os.path.join(out, "card.json"), os.path.join(root, "README.md")]
+        readme_card.main()
     log(f"wrote {out} in {time.time() - t_start:.0f}s")
 
 

@@ -1,0 +1,139 @@
+/**
+ * onnxruntime-web sessions (wasm backend) created from bytes and checked against the
+ * signature the runtime will feed, so a wrong or damaged graph fails at load time with a
+ * list of what differs instead of a shape error deep inside the first forward.
+ *
+ * In Node (tests, CLI) `import 'onnxruntime-web'` resolves to dist/ort.node.min.mjs, which
+ * loads ort-wasm-simd-threaded.mjs from its own folder by a relative dynamic import, and
+ * that file reads ort-wasm-simd-threaded.wasm next to itself: no wasmPaths needed, under
+ * plain node, tsx and vitest alike (vitest leaves node_modules to Node's own loader).
+ * Node has no cross-origin isolation to worry about, but ort would start a thread pool,
+ * so we ask for one thread.
+ */
+import * as ort from 'onnxruntime-web';
+
+import type { HeadsConfig, LMConfig } from './config.ts';
+
+export { ort };
+
+/** One graph input or output: a string dim is symbolic (any size), a number must match. */
+export interface TensorSpec {
+  name: string;
+  type: 'int64' | 'float32';
+  dims: Array<number | string>;
+}
+
+export interface GraphSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+let configured = false;
+
+/** Options for onnxruntime-web's wasm backend; call before the first session is created. */
+export function configureOrt(opts: { numThreads?: number; wasmPaths?: string } = {}): void {
+  if (opts.numThreads !== undefined) ort.env.wasm.numThreads = opts.numThreads;
+  else if (isNode && !configured) ort.env.wasm.numThreads = 1;
+  if (opts.wasmPaths !== undefined) ort.env.wasm.wasmPaths = opts.wasmPaths;
+  configured = true;
+}
+
+/** base or draft model: train/export.py export_lm. */
+export function lmSignature(lm: LMConfig, vocabSize: number): GraphSignature {
+  const kv = (name: string, len: string): TensorSpec => ({ name, type: 'float32', dims: [1, lm.n_head, len, lm.head_dim] });
+  const inputs: TensorSpec[] = [
+    { name: 'input_ids', type: 'int64', dims: [1, 'T'] },
+    { name: 'position_ids', type: 'int64', dims: [1, 'T'] },
+    { name: 'attention_bias', type: 'float32', dims: [1, 1, 'T', 'P+T'] },
+  ];
+  const outputs: TensorSpec[] = [
+    { name: 'logits', type: 'float32', dims: [1, 'T', vocabSize] },
+    { name: 'hidden_states', type: 'float32', dims: [1, 'T', lm.n_embd] },
+  ];
+  for (let i = 0; i < lm.n_layer; i++) {
+    for (const which of ['key', 'value']) {
+      inputs.push(kv(`past_key_values.${i}.${which}`, 'P'));
+      outputs.push(kv(`present.${i}.${which}`, 'P+T'));
+    }
+  }
+  return { inputs, outputs };
+}
+
+/** Medusa heads: train/export.py export_heads. */
+export function headsSignature(h: HeadsConfig, vocabSize: number): GraphSignature {
+  return {
+    inputs: [{ name: 'hidden_states', type: 'float32', dims: [1, 'N', h.n_embd] }],
+    outputs: [{ name: 'draft_logits', type: 'float32', dims: [1, 'N', h.num_heads, vocabSize] }],
+  };
+}
+
+function fmtSpec(s: { name: string; type: string; dims: ReadonlyArray<number | string> }): string {
+  return `${s.name} ${s.type}[${s.dims.join(', ')}]`;
+}
+
+/** Problems between what a graph declares and what we expect; [] when they agree. */
+export function compareSignature(
+  kind: 'input' | 'output',
+  names: readonly string[],
+  meta: readonly ort.InferenceSession.ValueMetadata[],
+  expected: readonly TensorSpec[],
+): string[] {
+  const problems: string[] = [];
+  const want = new Map(expected.map((s) => [s.name, s]));
+  for (const s of expected) if (!names.includes(s.name)) problems.push(`missing ${kind} ${fmtSpec(s)}`);
+  for (const n of names) if (!want.has(n)) problems.push(`unexpected ${kind} ${n}`);
+  for (const m of meta) {
+    const s = want.get(m.name);
+    if (!s) continue;
+    if (!m.isTensor) {
+      problems.push(`${kind} ${m.name} is not a tensor; expected ${fmtSpec(s)}`);
+      continue;
+    }
+    const found = { name: m.name, type: m.type, dims: m.shape };
+    const dimsOk =
+      m.shape.length === s.dims.length &&
+      s.dims.every((d, i) => typeof d === 'string' || typeof m.shape[i] !== 'number' || m.shape[i] === d);
+    if (m.type !== s.type || !dimsOk) problems.push(`${kind} found ${fmtSpec(found)}, expected ${fmtSpec(s)}`);
+  }
+  return problems;
+}
+
+/**
+ * A session for one .onnx file. `file` names it in errors (e.g. "onnx/model.onnx in
+ * public/models/toy"); `expected` is checked against the graph's inputs and outputs.
+ */
+export async function createSession(
+  bytes: Uint8Array,
+  file: string,
+  expected: GraphSignature,
+): Promise<ort.InferenceSession> {
+  if (!configured) configureOrt();
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+  } catch (e) {
+    throw new Error(
+      `${file} (${bytes.length} bytes) could not be loaded by onnxruntime: ${(e as Error).message}. ` +
+        'The file is probably truncated or corrupt: download it again or re-export the model with `npm run train`.',
+    );
+  }
+  const problems = [
+    ...compareSignature('input', session.inputNames, session.inputMetadata, expected.inputs),
+    ...compareSignature('output', session.outputNames, session.outputMetadata, expected.outputs),
+  ];
+  if (problems.length) {
+    await session.release();
+    throw new Error(
+      `${file} does not have the graph signature this runtime feeds:\n  ${problems.join('\n  ')}\n` +
+        `expected inputs:  ${expected.inputs.map(fmtSpec).join('; ')}\n` +
+        `expected outputs: ${expected.outputs.map(fmtSpec).join('; ')}\n` +
+        'Check that config.json and the .onnx files come from the same export (`npm run train` writes both).',
+    );
+  }
+  return session;
+}

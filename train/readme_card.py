@@ -1,0 +1,94 @@
+"""Renders public/models/<id>/card.json as Markdown and writes it into README.md between
+the markers <!-- card:start --> and <!-- card:end -->, so the README's model figures are
+always the evaluation run's own (never typed in).
+
+    python3 train/readme_card.py [public/models/toy/card.json] [README.md]
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+START, END = "<!-- card:start -->", "<!-- card:end -->"
+
+
+def fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def render(card: dict) -> str:
+    p = card["parameters"]
+    tr = card["training"]
+    lines = [
+        f"Model `{card['id']}`, written by `{card['command']}` "
+        f"(torch {card['torch_version']}, {card['threads']} threads). Source: `public/models/{card['id']}/card.json`.",
+        "",
+        "| part | parameters | ONNX file | bytes |",
+        "|---|---:|---|---:|",
+        f"| base model | {fmt_int(p['base'])} | `onnx/model.onnx` | {fmt_int(card['onnx_bytes']['model'])} |",
+        f"| Medusa heads (K={len(card['agreement']['prose']['heads_top1'])}) | {fmt_int(p['heads'])} | "
+        f"`onnx/heads.onnx` | {fmt_int(card['onnx_bytes']['heads'])} |",
+        f"| draft model | {fmt_int(p['draft_model'])} | `onnx/draft_model.onnx` | "
+        f"{fmt_int(card['onnx_bytes']['draft_model'])} |",
+        "",
+        "| corpus (tokens) | train | val | test |",
+        "|---|---:|---:|---:|",
+    ]
+    for d, s in card["corpus_tokens"].items():
+        lines.append(f"| {d} | {fmt_int(s['train'])} | {fmt_int(s['val'])} | {fmt_int(s['test'])} |")
+    lines += [
+        "",
+        f"Training: base {tr['base']['steps']} steps × {tr['base']['batch']}×{tr['base']['seq_len']} tokens "
+        f"({tr['base']['wall_s']} s); heads {tr['heads']['steps']} steps on {fmt_int(tr['heads']['rollout_positions'])} "
+        f"greedy-rollout positions ({tr['heads']['rollout_wall_s']} s rollouts + {tr['heads']['wall_s']} s); "
+        f"draft model {tr['draft_model']['steps']} steps of distillation ({tr['draft_model']['wall_s']} s)."
+        + (f" Whole pipeline: {card['pipeline_wall_s']} s." if "pipeline_wall_s" in card else ""),
+        "",
+        "| validation | base nats/token | base bits/byte | draft nats/token | draft bits/byte |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for d, v in card["validation"].items():
+        b, dm = v["base"], v["draft_model"]
+        lines.append(
+            f"| {d} | {b['nats_per_token']} | {b['bits_per_byte']} | {dm['nats_per_token']} | {dm['bits_per_byte']} |"
+        )
+    K = len(card["agreement"]["prose"]["heads_top1"])
+    lines += [
+        "",
+        "Top-1 agreement with the base model's own greedy token j positions ahead, on the validation split "
+        "(head k drafts j = k+1; the draft model drafts j = 1, 2, ... autoregressively):",
+        "",
+        "| domain | " + " | ".join(f"head {k} (j={k + 1})" for k in range(1, K + 1))
+        + " | heads chain: mean accepted | draft model, teacher-forced j=1..{} | draft model, free-running j=1..{} |".format(
+            K + 1, K + 1),
+        "|---|" + "---:|" * K + "---:|---|---|",
+    ]
+    for d, a in card["agreement"].items():
+        lines.append(
+            f"| {d} | " + " | ".join(f"{x:.3f}" for x in a["heads_top1"]) + f" | {a['heads_chain_mean_accepted']:.3f} | "
+            + " ".join(f"{x:.2f}" for x in a["draft_model_teacher_forced_top1"]) + " | "
+            + " ".join(f"{x:.2f}" for x in a["draft_model_free_running_top1"]) + " |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    card_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "public", "models", "toy", "card.json")
+    readme = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "README.md")
+    with open(card_path) as f:
+        card = json.load(f)
+    with open(readme) as f:
+        text = f.read()
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme} has no {START} ... {END} markers: add them where the card belongs")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    with open(readme, "w") as f:
+        f.write(head + START + "\n" + render(card) + "\n" + END + tail)
+    print(f"model card from {card_path} written into {readme}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+/**
+ * Vite config for the web front. The app is a static site with a relative base, so `dist/`
+ * works from any folder of any static host. onnxruntime-web's runtime (.mjs glue + .wasm) is
+ * served by us under `ort/` (see ortRuntime below) rather than bundled, and the worker points
+ * `ort.env.wasm.wasmPaths` there. Model folders are plain static files under public/models/<id>/.
+ */
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+/** Headers that make the page cross-origin isolated, so ORT may use SharedArrayBuffer threads. */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** URL folder (relative to the site root) holding the ORT runtime; src/ui/useEngine.ts names it too. */
+const ORT_DIR = 'ort';
+
+/**
+ * The runtime files onnxruntime-web loads at run time. The engine imports `onnxruntime-web`,
+ * whose browser entry loads the .jsep pair (`onnxruntime-web/wasm` would load the plain pair).
+ */
+const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+
+const ortDist = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
+
+/** Serves ORT's runtime files at /ort/ in dev and copies them to dist/ort/ at build time. */
+function ortRuntime(): Plugin {
+  return {
+    name: 'space:ort-runtime',
+    configureServer(server) {
+      // Runs before Vite's own middlewares, so these files are never transformed (Vite would
+      // otherwise rewrite the Emscripten glue and add ?import to it).
+      server.middlewares.use(`/${ORT_DIR}`, (req, res, next) => {
+        const name = (req.url ?? '').split('?')[0]!.replace(/^\//, '');
+        if (!ORT_FILES.includes(name)) return next();
+        const path = ortDist + name;
+        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Content-Length', statSync(path).size);
+        res.setHeader('Cache-Control', 'no-cache');
+        for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+        createReadStream(path).pipe(res);
+      });
+    },
+    generateBundle(_options, bundle) {
+      // ORT's bundle names its .wasm in a `new URL(..., import.meta.url)` fallback, so Vite
+      // emits a hashed copy under assets/. With wasmPaths set that copy is never fetched;
+      // drop it so the site does not ship the runtime twice.
+      for (const [fileName, out] of Object.entries(bundle)) {
+        if (out.type === 'asset' && /^assets\/ort-wasm-simd-threaded.*\.wasm$/.test(fileName)) delete bundle[fileName];
+      }
+      for (const name of ORT_FILES) {
+        this.emitFile({ type: 'asset', fileName: `${ORT_DIR}/${name}`, source: readFileSync(ortDist + name) });
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  base: './',
+  // No SPA fallback: a missing model file must be a 404, not index.html served as JSON.
+  appType: 'mpa',
+  plugins: [react(), ortRuntime()],
+  // Pre-bundling would move ORT away from its runtime files and break its import.meta.url lookups.
+  optimizeDeps: {
+    exclude: ['onnxruntime-web'],
+    // Crawl the worker too, so its dependencies are pre-bundled up front instead of being
+    // discovered on first load (which makes Vite reload the page).
+    entries: ['index.html', 'src/worker/*.worker.ts'],
+  },
+  worker: { format: 'es' },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
+  build: { target: 'es2022' },
+});
