@@ -34,6 +34,11 @@ describe('prefill against PyTorch', () => {
     expect(dHidden).toBeLessThan(TOL);
     expect(cache.length).toBe(T);
     cache.release();
+    // the returned arrays are ours: a later run must not overwrite them (no views of wasm memory)
+    const other = model.base.newCache();
+    await model.base.forward([g.input_ids[0]!, 7, 8], [0, 1, 2], causalBias(3, 0), other);
+    other.release();
+    expect(maxAbsDiff(out.logits, fixtureTensor(g.logits))).toBe(dLogits);
   });
 
   it('Medusa heads: draft logits [T, K, V] at every prefill position', async () => {

@@ -178,7 +178,7 @@ describe('generate', () => {
     });
     expect(r.stopReason).toBe('aborted');
     expect(r.tokens.length).toBeGreaterThanOrEqual(3);
-    expect(r.tokens.length).toBeLessThan(20);
+    expect(r.tokens.length).toBeLessThan(200);
     const pre = new AbortController();
     pre.abort();
     const none = await generate(model, 'And', { maxNewTokens: 5, signal: pre.signal });

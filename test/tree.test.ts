@@ -6,6 +6,8 @@ import {
   chainTree,
   DEFAULT_TREES,
   pathTo,
+  treeAttentionBias,
+  treePositionIds,
   treeTokensFromHeads,
   validateTreeSpec,
   type DefaultTreeName,
@@ -38,6 +40,17 @@ describe('buildTree', () => {
       0, 1, 3,
     ]);
     expect(pathTo(t, 3)).toEqual([0, 1, 3]);
+  });
+
+  it('prepends the cached past to the bias and the positions', () => {
+    const t = buildTree([[0], [1], [0, 0]]);
+    expect([...treeAttentionBias(t, 2)]).toEqual([
+      0, 0, 0, NEG, NEG, NEG,
+      0, 0, 0, 0, NEG, NEG,
+      0, 0, 0, NEG, 0, NEG,
+      0, 0, 0, 0, NEG, 0,
+    ]);
+    expect(treePositionIds(t, 5)).toEqual([5, 6, 6, 7]);
   });
 
   it('caches one object per canonical spec', () => {

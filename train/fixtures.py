@@ -50,8 +50,12 @@ class _Writer:
 
 
 def _held_out_ids(splits, tok, domain: str, n: int, offset: int = 0) -> list[int]:
-    text = splits[domain]["test"][0][1]
-    return [tok.eot_id] + tok.encode(text)[offset : offset + n - 1]
+    """BOS + n-1 tokens from the first held-out document long enough to have them at offset."""
+    for _, text in splits[domain]["test"]:
+        ids = tok.encode(text)
+        if len(ids) >= offset + n - 1:
+            return [tok.eot_id] + ids[offset : offset + n - 1]
+    raise SystemExit(f"no {domain} test document has {offset + n - 1} tokens for a fixture")
 
 
 @torch.no_grad()

@@ -68,7 +68,7 @@ export function rngChooser(rng: UniformSource): RngChooser {
       const u = rng.uniform();
       lastU = u;
       const accepted = u < prob;
-      draws.push(what === undefined ? { kind: 'accept', u, threshold: prob, accepted } : { kind: 'accept', u, threshold: prob, accepted, what });
+      draws.push({ kind: 'accept', u, threshold: prob, accepted, what });
       return accepted;
     },
     sample(weights, what) {
@@ -76,7 +76,7 @@ export function rngChooser(rng: UniformSource): RngChooser {
       const u = rng.uniform();
       lastU = u;
       const index = sampleFrom(weights, u);
-      draws.push(what === undefined ? { kind: 'sample', u, index } : { kind: 'sample', u, index, what });
+      draws.push({ kind: 'sample', u, index, what });
       return index;
     },
   };

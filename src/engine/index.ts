@@ -4,7 +4,7 @@
  */
 export { parseConfig, lmIoNames, type ModelConfig, type LMConfig, type HeadsConfig } from './config.ts';
 export { urlFiles, MissingModelFileError, type ModelFiles } from './files.ts';
-export { createTokenizer, StreamDecoder, type TextTokenizer } from './tokenizer.ts';
+export { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from './tokenizer.ts';
 export { configureOrt, createSession, lmSignature, headsSignature, type GraphSignature, type TensorSpec } from './session.ts';
 export { KVCache, type KVShape } from './kv-cache.ts';
 export { CausalLM, DraftHeads, causalBias, type ForwardResult } from './lm.ts';

@@ -154,6 +154,7 @@ export class DraftHeads {
   readonly numHeads: number;
   /** Head k predicts the token offsets[k] positions past its hidden state's token. */
   readonly offsets: readonly number[];
+  private released = false;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -163,8 +164,6 @@ export class DraftHeads {
     this.numHeads = config.num_heads;
     this.offsets = config.offsets;
   }
-
-  private released = false;
 
   /** hidden [N, C] row-major -> draft logits [N, K, V] row-major. */
   async run(hidden: Float32Array, N: number): Promise<Float32Array> {

@@ -30,11 +30,20 @@ export interface GraphSignature {
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 let configured = false;
+let threadsChosen = false;
 
-/** Options for onnxruntime-web's wasm backend; call before the first session is created. */
+/**
+ * Options for onnxruntime-web's wasm backend; takes effect when the first session is
+ * created. In Node the thread count is 1 unless given; in a browser ort decides (1 unless
+ * the page is cross-origin isolated). wasmPaths: where the .mjs/.wasm runtime is served.
+ */
 export function configureOrt(opts: { numThreads?: number; wasmPaths?: string } = {}): void {
-  if (opts.numThreads !== undefined) ort.env.wasm.numThreads = opts.numThreads;
-  else if (isNode && !configured) ort.env.wasm.numThreads = 1;
+  if (opts.numThreads !== undefined) {
+    ort.env.wasm.numThreads = opts.numThreads;
+    threadsChosen = true;
+  } else if (isNode && !threadsChosen) {
+    ort.env.wasm.numThreads = 1;
+  }
   if (opts.wasmPaths !== undefined) ort.env.wasm.wasmPaths = opts.wasmPaths;
   configured = true;
 }
@@ -70,6 +79,15 @@ export function headsSignature(h: HeadsConfig, vocabSize: number): GraphSignatur
 
 function fmtSpec(s: { name: string; type: string; dims: ReadonlyArray<number | string> }): string {
   return `${s.name} ${s.type}[${s.dims.join(', ')}]`;
+}
+
+function describe(names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[]): string {
+  return names
+    .map((n) => {
+      const m = meta.find((x) => x.name === n);
+      return m?.isTensor ? fmtSpec({ name: n, type: m.type, dims: m.shape }) : n;
+    })
+    .join('; ');
 }
 
 /** Problems between what a graph declares and what we expect; [] when they agree. */
@@ -130,8 +148,8 @@ export async function createSession(
     await session.release();
     throw new Error(
       `${file} does not have the graph signature this runtime feeds:\n  ${problems.join('\n  ')}\n` +
-        `expected inputs:  ${expected.inputs.map(fmtSpec).join('; ')}\n` +
-        `expected outputs: ${expected.outputs.map(fmtSpec).join('; ')}\n` +
+        `the graph has inputs:  ${describe(session.inputNames, session.inputMetadata)}\n` +
+        `the graph has outputs: ${describe(session.outputNames, session.outputMetadata)}\n` +
         'Check that config.json and the .onnx files come from the same export (`npm run train` writes both).',
     );
   }

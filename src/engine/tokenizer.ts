@@ -7,9 +7,9 @@
  * - Pre-tokenization. The library's ByteLevel pre-tokenizer runs GPT-2's split pattern as a
  *   JS regex, where \s is JS whitespace: it includes U+FEFF and leaves out U+0085, unlike
  *   Python's `regex` (which the trainer uses) and Oniguruma (which Rust tokenizers uses),
- *   whose \s is Unicode White_Space. So "\u0085x" and "a\ufeff" split differently and, with
+ *   whose \s is Unicode White_Space. So "\u0085!" and "!\ufeff" split differently and, with
  *   the merges of a real vocabulary, encode differently. SPLIT below is the same pattern
- *   with \s spelled \p{White_Space}.
+ *   with \s spelled \p{White_Space}; it splits like Python's on every code point.
  * - Decoding. The library's decode throws on an empty id list, by default "cleans up
  *   tokenization spaces" (" ." -> "."), and decodes the bytes between special tokens
  *   separately. The Python reference joins every token's bytes and decodes them once as
@@ -20,7 +20,10 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 
 export interface TextTokenizer {
-  /** Plain text -> ids, no BOS added; the literal text <|endoftext|> becomes its special id. */
+  /**
+   * Plain text -> ids, no BOS added; the literal text <|endoftext|> becomes its special id.
+   * A lone surrogate (not valid Unicode) is encoded as U+FFFD, as TextEncoder does.
+   */
   encode(text: string): number[];
   /** Ids -> text; bytes that are not valid UTF-8 become U+FFFD, as in Python's errors="replace". */
   decode(ids: readonly number[]): string;

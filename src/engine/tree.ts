@@ -149,6 +149,20 @@ export function buildTree(spec: TreeSpec, limits: TreeLimits = {}): Tree {
   return tree;
 }
 
+/** The bias a verify forward takes, [N, P+N] row-major: P zeros (the cached past) then the tree's row. */
+export function treeAttentionBias(tree: Tree, P: number): Float32Array {
+  const N = tree.size;
+  const W = P + N;
+  const bias = new Float32Array(N * W); // [N, P+N]
+  for (let n = 0; n < N; n++) bias.set(tree.attentionBias.subarray(n * N, (n + 1) * N), n * W + P);
+  return bias;
+}
+
+/** position_ids of the tree's nodes when P tokens are cached: P + depth. */
+export function treePositionIds(tree: Tree, P: number): number[] {
+  return Array.from(tree.positionOffsets, (d) => P + d);
+}
+
 /** Root-to-node path of node indices: pathTo(tree, n)[0] === 0, last === n. */
 export function pathTo(tree: Tree, node: number): number[] {
   const out: number[] = [];
@@ -192,14 +206,14 @@ export const DEFAULT_TREES = {
   'chain-1': { spec: chainSpec(1), why: 'one draft, for the weakest drafters: 2 tokens cost about one plain step' },
   'chain-2': { spec: chainSpec(2), why: 'two drafts in a line' },
   'chain-3': { spec: chainSpec(3), why: 'three drafts in a line' },
-  'chain-4': { spec: chainSpec(4), why: 'every head top-1: 5 tokens cost ~1.3x one, the best chain for 4 heads' },
+  'chain-4': { spec: chainSpec(4), why: 'every head top-1, the longest chain 4 heads allow: 5 tokens cost ~1.3x one' },
   'tree-8': {
     spec: [[0], [1], [2], [0, 0], [0, 1], [1, 0], [0, 0, 0]],
     why: "Medusa's first 7 choices: three guesses for the next token, two for the one after; ~1.6x a plain step",
   },
   'tree-12': {
     spec: [[0], [1], [2], [3], [0, 0], [0, 1], [0, 2], [1, 0], [0, 0, 0], [0, 0, 1], [0, 0, 0, 0]],
-    why: 'tree-8 plus a 4th guess per level and the full-depth top-1 path; ~2x a plain step',
+    why: 'tree-8 plus a 4th guess for the next token, a 3rd for the one after, a 2nd at depth 3 and the full-depth top-1 path; ~2x a plain step',
   },
   'tree-16': {
     spec: [

@@ -1,0 +1,97 @@
+/**
+ * Classic draft-model speculation (Leviathan et al. 2023): a small model of the same
+ * tokenizer runs k autoregressive steps with its own KV cache. Greedy, it drafts its argmax
+ * (q one-hot); sampling, it draws each draft from its own warped distribution q (the same
+ * temperature/top-k/top-p as the target), and that q goes to the verifier.
+ * After verification commit() rolls its cache back to the longest prefix still in the
+ * context: a length change, as the target's.
+ */
+import type { CausalLM } from '../lm.ts';
+import { causalBias } from '../lm.ts';
+import type { KVCache } from '../kv-cache.ts';
+import { argmax, toProbs } from '../sampling.ts';
+import { chainTree } from '../tree.ts';
+import { topEntries } from '../verify.ts';
+import { softmaxRow } from './heads.ts';
+import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type Drafter } from './types.ts';
+
+export class DraftModelDrafter implements Drafter {
+  readonly name = 'draft-model' as const;
+  readonly maxDepth: number;
+  private cache: KVCache;
+  /** Tokens whose keys/values are in the cache, in order. */
+  private fed: number[] = [];
+
+  constructor(
+    private readonly lm: CausalLM,
+    k: number,
+    private readonly pMin = 0,
+  ) {
+    if (!(Number.isInteger(k) && k >= 1 && k <= 32)) throw new Error(`draft-model: k must be an integer in [1, 32], got ${k}`);
+    this.maxDepth = k;
+    this.cache = lm.newCache();
+  }
+
+  async draft(req: DraftRequest): Promise<Draft | null> {
+    const V = this.lm.vocabSize;
+    const k = Math.min(this.maxDepth, req.maxDrafts);
+    const greedy = req.sampling.temperature === 0;
+    // 1. catch up on the context the cache has not seen (the prompt, or the last accepted tokens + pending)
+    const fresh = req.context.slice(this.fed.length);
+    const P = this.fed.length;
+    let { logits } = await this.lm.forward(fresh, fresh.map((_, i) => P + i), causalBias(fresh.length, P), this.cache);
+    this.fed.push(...fresh);
+    let row = fresh.length - 1;
+    let forwards = 1;
+    const nodeTokens = [req.context[req.context.length - 1]!];
+    const q: (Float64Array | null)[] = [null];
+    const info: DraftNodeInfo[] = [EMPTY_INFO];
+    let stoppedBy: Draft['stoppedBy'];
+    // 2. k autoregressive draft steps
+    for (let i = 0; i < k; i++) {
+      const dist = greedy ? softmaxRow(logits, row * V, V) : toProbs(logits, req.sampling, row * V, V);
+      const top = topEntries(dist, 5);
+      if (this.pMin > 0 && top[0]!.prob < this.pMin) {
+        stoppedBy = 'confidence';
+        break;
+      }
+      let token: number;
+      let u: number | null = null;
+      if (greedy) {
+        token = argmax(logits, row * V, V);
+        q.push(null);
+      } else {
+        token = req.chooser.sample(dist, `draft ${i + 1}`);
+        u = req.chooser.lastU;
+        q.push(dist);
+      }
+      nodeTokens.push(token);
+      info.push({ q: dist[token]!, top, u });
+      if (i === k - 1) break;
+      const Pn = this.fed.length;
+      ({ logits } = await this.lm.forward([token], [Pn], causalBias(1, Pn), this.cache));
+      this.fed.push(token);
+      forwards++;
+      row = 0;
+    }
+    if (nodeTokens.length === 1) return null;
+    const draft: Draft = { tree: chainTree(nodeTokens.length - 1), nodeTokens, q, info, forwards };
+    if (stoppedBy) draft.stoppedBy = stoppedBy;
+    return draft;
+  }
+
+  commit(context: readonly number[]): void {
+    let n = 0;
+    while (n < this.fed.length && n < context.length && this.fed[n] === context[n]) n++;
+    if (n < this.fed.length) {
+      this.cache.truncate(n);
+      this.fed.length = n;
+    }
+  }
+
+  reset(): void {
+    this.cache.release();
+    this.cache = this.lm.newCache();
+    this.fed = [];
+  }
+}

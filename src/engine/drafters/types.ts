@@ -1,0 +1,65 @@
+/**
+ * The one interface every drafter implements, so the decode loop (speculative.ts) never
+ * asks which drafter it holds. A drafter proposes candidates after the pending token (the
+ * last emitted token, not yet fed to the target); the loop verifies them in one target
+ * forward and then tells the drafter which tokens survived.
+ */
+import type { Chooser } from '../choice.ts';
+import type { SamplingParams } from '../sampling.ts';
+import type { Tree } from '../tree.ts';
+import type { TopEntry } from '../verify.ts';
+
+export type DrafterName = 'none' | 'heads' | 'heads-tree' | 'draft-model' | 'prompt-lookup';
+export const DRAFTER_NAMES: readonly DrafterName[] = ['none', 'heads', 'heads-tree', 'draft-model', 'prompt-lookup'];
+
+export interface DraftRequest {
+  /** BOS + prompt + every emitted token; the last one is the pending root of this step. */
+  context: readonly number[];
+  /** The base model's final hidden state [C] at the last fed position (what the heads read). */
+  hidden: Float32Array;
+  /** Most drafted tokens allowed this step (adaptive length and context room); >= 1. */
+  maxDrafts: number;
+  sampling: SamplingParams;
+  /** For drafters that sample their drafts (draft model at temperature > 0). */
+  chooser: Chooser;
+  signal?: AbortSignal;
+}
+
+/** What a drafter saw when it chose one node's token: for the trace and the page. */
+export interface DraftNodeInfo {
+  /** The draft's probability of its token (after the same temperature/top-k/top-p as the target), when it has one. */
+  q: number | null;
+  /** The draft distribution's top entries (null for model-free drafters). */
+  top: TopEntry[] | null;
+  /** The uniform behind a sampled draft token. */
+  u: number | null;
+}
+
+export interface Draft {
+  /** Candidate tree; a chain of k drafts is chainTree(k). */
+  tree: Tree;
+  /** [N] node tokens; node 0 is the pending root. */
+  nodeTokens: number[];
+  /** [N] distribution each node was drawn from, or null when fixed (deterministic drafters, and the root). */
+  q: (Float64Array | null)[];
+  /** [N] per-node draft-side detail; entry 0 (the root) is empty. */
+  info: DraftNodeInfo[];
+  /** Forward passes the drafter ran (draft model steps, or 1 for a heads run). */
+  forwards: number;
+  /** Why drafting stopped early, if it did ('confidence': top probability below pMin; 'no-match': lookup found nothing). */
+  stoppedBy?: 'confidence' | 'no-match';
+}
+
+export interface Drafter {
+  readonly name: DrafterName;
+  /** The longest chain (or deepest tree) this drafter can propose. */
+  readonly maxDepth: number;
+  /** Propose candidates, or null for none this step (the loop then decodes one token plainly). */
+  draft(req: DraftRequest): Promise<Draft | null>;
+  /** After verification: the context now ends with the accepted drafts and the new pending token. */
+  commit(context: readonly number[]): void;
+  /** Free per-sequence state (the draft model's KV cache); the drafter stays usable. */
+  reset(): void;
+}
+
+export const EMPTY_INFO: DraftNodeInfo = { q: null, top: null, u: null };
