@@ -21,3 +21,62 @@ export {
 export { yieldToEventLoop } from './event-loop.ts';
 export { Rng } from './rng.ts';
 export { GREEDY, argmax, sampleFrom, toProbs, validateSampling, type SamplingParams } from './sampling.ts';
+export {
+  speculativeGenerate,
+  type SpecOptions,
+  type SpecResult,
+  type StepRecord,
+  type StepTimings,
+  type Acceptance,
+} from './speculative.ts';
+export { createDrafter, resolveTree, defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/index.ts';
+export { DRAFTER_NAMES, type Drafter, type DrafterName, type Draft, type DraftNodeInfo } from './drafters/types.ts';
+export {
+  buildTree,
+  chainTree,
+  DEFAULT_TREES,
+  MAX_TREE_NODES,
+  type Tree,
+  type TreeSpec,
+  type DefaultTreeName,
+} from './tree.ts';
+export type {
+  VerifyResult,
+  VerifyMethod,
+  DraftDecision,
+  MatchDecision,
+  RatioDecision,
+  TypicalDecision,
+  FinalToken,
+  TopEntry,
+} from './verify.ts';
+export { TYPICAL_DEFAULTS, type TypicalParams } from './verify-typical.ts';
+export {
+  computeMetrics,
+  speedup,
+  leviathanSpeedup,
+  expectedTokensPerStep,
+  TIMED_METRICS,
+  type Metrics,
+  type MetricsSource,
+  type MetricsStep,
+  type SpeedupRun,
+} from './metrics.ts';
+export {
+  buildTrace,
+  traceToJson,
+  parseTrace,
+  replayTrace,
+  stripTimings,
+  MAX_TRACE_CHARS,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type Trace,
+  type TraceConfig,
+  type TraceModel,
+  type TraceResult,
+  type TraceRunConfig,
+  type TraceStep,
+  type Replay,
+  type ReplayMismatch,
+} from './trace.ts';

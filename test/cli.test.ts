@@ -1,0 +1,156 @@
+/**
+ * The CLIs as a user runs them: child processes (tsx) against the smoke model, with tiny
+ * settings. Checks the output contracts (one JSON line per sample, the bench's keys), that
+ * greedy drafting changes nothing but speed, and that user mistakes end in one clear
+ * stderr line and a non-zero exit, never a stack trace. Plus the pure parsers in-process.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { parseConfigList, parseConfigSpec } from '../src/cli/bench-configs.ts';
+import { parsePromptSuites, suitePrompts } from '../src/engine/suites.ts';
+import { parseTrace } from '../src/engine/trace.ts';
+import { ROOT } from './model-paths.ts';
+
+const MODEL = process.env.SPACE_MODEL_DIR ?? join(ROOT, 'build/smoke/models/toy-smoke');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const tmp = mkdtempSync(join(tmpdir(), 'space-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(script: 'decode' | 'bench', args: string[]): Promise<Ran> {
+  return new Promise((done) => {
+    execFile(TSX, [join(ROOT, `src/cli/${script}.ts`), ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('decode', () => {
+  it('--json prints one JSON line per sample, seeds S .. S+N-1; --trace writes FILE-<seed>.json for each', async () => {
+    const trace = join(tmp, 'trace.json');
+    const r = await cli('decode', ['--model', MODEL, '--prompt', 'And God said', '--json', '--samples', '3', '--seed', '5', '--temperature', '0.8', '--max-tokens', '6', '--trace', trace]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.seed)).toEqual([5, 6, 7]);
+    for (const l of lines) {
+      expect(Object.keys(l)).toEqual(expect.arrayContaining(['seed', 'tokens', 'text', 'metrics']));
+      expect((l.tokens as number[]).length).toBeGreaterThan(0);
+      expect(l.metrics).toHaveProperty('mean_acceptance_length');
+      expect(l.metrics).toHaveProperty('draft_acceptance_rate');
+      const t = parseTrace(readFileSync(join(tmp, `trace-${String(l.seed)}.json`), 'utf8'));
+      expect(t.config.seed).toBe(l.seed);
+      expect(t.result.tokens).toEqual(l.tokens);
+    }
+  }, 30_000);
+
+  it('greedy: --drafter none and --drafter heads give the same tokens', async () => {
+    const args = ['--model', MODEL, '--prompt', 'def main(argv):\n', '--json', '--max-tokens', '24'];
+    const [ar, heads, tree] = await Promise.all([
+      cli('decode', [...args, '--drafter', 'none']),
+      cli('decode', [...args, '--drafter', 'heads', '--k', '3']),
+      cli('decode', [...args, '--drafter', 'heads-tree', '--tree', 'tree-8']),
+    ]);
+    const tokens = (r: Ran) => jsonLines(r.stdout)[0]!.tokens;
+    expect(ar.code).toBe(0);
+    expect(tokens(heads)).toEqual(tokens(ar));
+    expect(tokens(tree)).toEqual(tokens(ar));
+  }, 30_000);
+
+  it('prints text and a metrics summary without --json', async () => {
+    const r = await cli('decode', ['--model', MODEL, '--prompt', 'In the beginning', '--max-tokens', '8']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('In the beginning');
+    expect(r.stdout).toMatch(/draft acceptance rate/);
+    expect(r.stdout).toMatch(/tokens\/s/);
+  }, 30_000);
+
+  it.each([
+    [['--prompt', 'x', '--kk', '3'], /unknown flag --kk \(did you mean --k\?\)/],
+    [['--prompt', 'x', '--drafter', 'medusa'], /--drafter expects one of none, heads, heads-tree, draft-model, prompt-lookup, got 'medusa'/],
+    [['--prompt', ''], /the prompt is empty/],
+    [['--prompt', 'x', '--model', join(tmp, 'no-such-model')], /no-such-model does not exist.*npm run train/],
+    [['--prompt', 'x', '--drafter', 'heads-tree', '--tree', 'tree-99'], /--tree 'tree-99' is neither a default tree/],
+    [['--prompt', 'x', '--k', '0'], /--k expects an integer in \[1, 32\], got '0'/],
+    [['--prompt', 'x', '--drafter', 'none', '--k', '2'], /drop --k/],
+  ])('%j fails with a clear message', async (args, message) => {
+    const r = await cli('decode', args.includes('--model') ? args : ['--model', MODEL, ...args]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stdout).toBe('');
+  }, 30_000);
+
+  it('a prompt longer than the context fails after loading, with the limit in the message', async () => {
+    const long = join(tmp, 'long.txt');
+    writeFileSync(long, 'and the '.repeat(400));
+    const r = await cli('decode', ['--model', MODEL, '--prompt-file', long]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/at most \d+ prompt tokens fit/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
+
+describe('bench', () => {
+  it('--json on 2 prompts x 2 configs has every figure, --out writes bench.json and bench.md', async () => {
+    const out = join(tmp, 'bench');
+    const r = await cli('bench', ['--model', MODEL, '--prompts', '2', '--max-tokens', '8', '--configs', 'heads:k=2,prompt-lookup:k=3', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Record<string, unknown> & { configs: Array<Record<string, unknown>> };
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['date', 'command', 'machine', 'node', 'onnxruntime_web', 'model', 'suite', 'prompts', 'configs']));
+    expect(report.configs.map((c) => c.label)).toEqual(['none, greedy', 'heads k=2, greedy', 'prompt-lookup k=3, greedy']);
+    for (const c of report.configs) {
+      expect(Object.keys(c)).toEqual(expect.arrayContaining([
+        'draft_acceptance_rate', 'mean_acceptance_length', 'acceptance_rate_per_position', 'target_forwards_per_token',
+        'tokens_per_second', 'speedup', 'profile', 'per_prompt', 'pooled', 'baseline',
+      ]));
+      expect(c.per_prompt).toHaveLength(2);
+    }
+    expect(report.configs[1]!.mismatches).toBe(0);
+    expect(existsSync(join(out, 'bench.json'))).toBe(true);
+    const md = readFileSync(join(out, 'bench.md'), 'utf8');
+    expect(md).toContain('| drafter |');
+    expect(md).toContain('npm run bench --');
+  }, 30_000);
+
+  it('a bad --configs entry fails before the model loads', async () => {
+    const r = await cli('bench', ['--model', MODEL, '--configs', 'heads:q=2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/setting 'q=2' is not key=value/);
+  }, 30_000);
+});
+
+describe('parsers', () => {
+  it('bench config specs carry drafter, shape and sampling', () => {
+    const [a, b, c] = parseConfigList('heads:k=3:t=0.7:top-p=0.9,draft-model:k=4:adaptive,heads-tree:tree=tree-12');
+    expect(a).toMatchObject({ drafter: 'heads', k: 3, temperature: 0.7, topP: 0.9 });
+    expect(b).toMatchObject({ drafter: 'draft-model', k: 4, adaptive: true, temperature: 0 });
+    expect(c).toMatchObject({ drafter: 'heads-tree', tree: 'tree-12' });
+    expect(() => parseConfigSpec('heads:k=2:k=3')).toThrow(/k is set twice/);
+    expect(() => parseConfigSpec('prompt-lookup:tree=tree-8')).toThrow(/tree shapes the heads-tree drafter only/);
+  });
+
+  it('prompt suites: validated, repetitive added, all dealt out in turn', () => {
+    const text = JSON.stringify({
+      format_version: 1,
+      suites: { prose: [{ id: 'p0', source: 's', text: 'a' }, { id: 'p1', source: 's', text: 'b' }], code: [{ id: 'c0', source: 's', text: 'c' }] },
+    });
+    const suites = parsePromptSuites(text);
+    expect(suites.repetitive.length).toBeGreaterThanOrEqual(4);
+    expect(suitePrompts(suites, 'all').slice(0, 4).map((p) => p.suite)).toEqual(['prose', 'code', 'repetitive', 'prose']);
+    expect(() => parsePromptSuites('{"format_version":1,"suites":{"prose":[]}}', 'x.json')).toThrow(/x.json is not a prompt-suite file/);
+    expect(() => parsePromptSuites(readFileSync(join(MODEL, 'prompts.json'), 'utf8'))).not.toThrow();
+  });
+});
