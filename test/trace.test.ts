@@ -167,7 +167,6 @@ describe('parseTrace refuses bad files', () => {
   beforeAll(() => {
     base = traceToJson(recorded.get('draft model, sampled')!.trace, { timings: true });
   });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const edit = (fn: (o: any) => void) => {
     const o = JSON.parse(base);
     fn(o);
