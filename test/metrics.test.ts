@@ -19,7 +19,7 @@ import {
 import { chainSpec } from '../src/engine/tree.ts';
 import { loadTestModel } from './model-paths.ts';
 
-const timings = (draftMs: number, verifyMs: number) => ({ draftMs, verifyMs, acceptMs: 0, totalMs: draftMs + verifyMs });
+const timings = (draftMs: number, forwardMs: number) => ({ draftMs, forwardMs, verifyMs: 0, acceptMs: 0, totalMs: draftMs + forwardMs });
 
 /** A decode step drafting a chain of k, accepting `accepted` (a rejection follows unless all k pass). */
 function chainStep(k: number, accepted: number, t = timings(2, 4)): MetricsStep {

@@ -52,7 +52,7 @@ afterAll(async () => {
   await model?.release();
 });
 
-const TIMED = /"(draftMs|verifyMs|acceptMs|totalMs|timings|elapsedMs|elapsed_ms|tokens_per_second|cost_coefficient|predicted_speedup)"/;
+const TIMED = /"(draftMs|forwardMs|verifyMs|acceptMs|totalMs|timings|elapsedMs|elapsed_ms|tokens_per_second|cost_coefficient|predicted_speedup)"/;
 
 describe('determinism', () => {
   it('the same seed gives a byte-identical trace with timings off, for every drafter', async () => {

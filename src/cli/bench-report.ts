@@ -39,8 +39,8 @@ export interface BenchRow {
   speedup: Spread | null;
   /** Leviathan et al.'s predicted speedup from alpha, gamma and the measured cost ratio c (chains only). */
   predicted_speedup: Spread | null;
-  /** Per decode step, ms: drafting, the target forward with verification, KV bookkeeping and emit, the loop between steps. */
-  profile: { draft_ms: Spread | null; verify_ms: Spread | null; accept_ms: Spread | null; bookkeeping_ms: Spread | null };
+  /** Per decode step, ms: drafting, the target forward, verification, KV cache + emit, and the rest (records, yields). */
+  profile: { draft_ms: Spread | null; forward_ms: Spread | null; verify_ms: Spread | null; accept_ms: Spread | null; bookkeeping_ms: Spread | null };
   /** Greedy lossless configs only: prompts whose tokens differ from autoregressive decoding (should be 0). */
   mismatches?: number;
 }
@@ -77,7 +77,7 @@ const withRange = (s: Spread | null, d = 2) => (s ? `${num(s.median, d)} (${num(
 
 const HEADERS = [
   'drafter', 'k / tree', 'sampling', 'accept rate', 'τ', 'accept per position', 'fwd/token', 'tokens/s',
-  'speedup (min–max)', 'predicted', 'draft ms', 'verify ms', 'accept ms', 'other ms',
+  'speedup (min–max)', 'predicted', 'draft ms', 'forward ms', 'verify ms', 'accept ms', 'other ms',
 ];
 
 function cells(r: BenchRow): string[] {
@@ -86,7 +86,7 @@ function cells(r: BenchRow): string[] {
   return [
     r.drafter + flag, r.shape || '–', r.sampling, med(r.draft_acceptance_rate), med(r.mean_acceptance_length), pos || '–',
     med(r.target_forwards_per_token), med(r.tokens_per_second, 0), withRange(r.speedup), med(r.predicted_speedup),
-    med(r.profile.draft_ms), med(r.profile.verify_ms), med(r.profile.accept_ms), med(r.profile.bookkeeping_ms),
+    med(r.profile.draft_ms), med(r.profile.forward_ms), med(r.profile.verify_ms), med(r.profile.accept_ms), med(r.profile.bookkeeping_ms),
   ];
 }
 
@@ -95,8 +95,8 @@ const NOTES = [
   'accept rate: accepted / drafted tokens; τ: mean acceptance length, 1 + accepted / drafts (tokens per drafted step);',
   'accept per position: share of drafts whose i-th drafted token was accepted; fwd/token: target forwards per new token.',
   'predicted: Leviathan et al.\'s speedup from alpha, gamma and the measured draft/verify cost ratio c (chains only).',
-  'Per decode step: draft ms (drafter), verify ms (target forward + verification), accept ms (KV cache + emit),',
-  'other ms (time outside the steps: prompt preparation and yielding between steps, per step).',
+  'Per decode step: draft ms (drafter), forward ms (the target forward), verify ms (verification), accept ms',
+  '(KV cache + emit), other ms (the rest of the run per step: records, probabilities for the trace, yields).',
 ];
 
 export function textTable(rows: BenchRow[]): string {

@@ -64,22 +64,24 @@ interface PromptFigures {
   elapsed_ms: number;
   metrics: Metrics;
   speedup: number | null;
-  profile: { draft_ms: number; verify_ms: number; accept_ms: number; bookkeeping_ms: number } | null;
+  profile: { draft_ms: number; forward_ms: number; verify_ms: number; accept_ms: number; bookkeeping_ms: number } | null;
   /** Greedy lossless runs: whether the tokens equal the baseline's. */
   matches_baseline?: boolean;
 }
 
-/** Mean per decode step of each phase; 'bookkeeping' is the loop's time outside the steps. */
+/** Mean per decode step of each phase; 'bookkeeping' is what the phases leave of the whole run (records, yields, prompt). */
 function stepProfile(r: SpecResult): PromptFigures['profile'] {
   const decode = r.steps.filter((s) => s.kind === 'decode');
   if (decode.length === 0) return null;
   const mean = (f: (t: SpecResult['steps'][number]['timings']) => number) => decode.reduce((a, s) => a + f(s.timings), 0) / decode.length;
-  const inSteps = r.steps.reduce((a, s) => a + s.timings.totalMs, 0);
+  const phases = decode.reduce((a, s) => a + s.timings.draftMs + s.timings.forwardMs + s.timings.verifyMs + s.timings.acceptMs, 0);
+  const prefill = r.steps.filter((s) => s.kind === 'prefill').reduce((a, s) => a + s.timings.totalMs, 0);
   return {
     draft_ms: mean((t) => t.draftMs),
+    forward_ms: mean((t) => t.forwardMs),
     verify_ms: mean((t) => t.verifyMs),
     accept_ms: mean((t) => t.acceptMs),
-    bookkeeping_ms: Math.max(0, r.elapsedMs - inSteps) / decode.length,
+    bookkeeping_ms: Math.max(0, r.elapsedMs - prefill - phases) / decode.length,
   };
 }
 
@@ -102,6 +104,7 @@ function summarise(run: Run): BenchRow {
     predicted_speedup: spread(pp.map((p) => p.metrics.predicted_speedup ?? null)),
     profile: {
       draft_ms: spread(pp.map((p) => p.profile?.draft_ms ?? null)),
+      forward_ms: spread(pp.map((p) => p.profile?.forward_ms ?? null)),
       verify_ms: spread(pp.map((p) => p.profile?.verify_ms ?? null)),
       accept_ms: spread(pp.map((p) => p.profile?.accept_ms ?? null)),
       bookkeeping_ms: spread(pp.map((p) => p.profile?.bookkeeping_ms ?? null)),

@@ -96,14 +96,14 @@ interface Tally {
   timed: boolean;
   elapsedMs: number;
   draftMs: number;
-  verifyMs: number;
+  forwardMs: number;
 }
 
 function tally(sources: readonly MetricsSource[]): Tally {
   const t: Tally = {
     drafts: 0, draftTokens: 0, accepted: 0, perPos: [], maxEmitted: 0, kMax: 0, chainsOnly: true,
     decisions: 0, acceptedDecisions: 0, emitted: 0, target: 0, draft: 0, histogram: [],
-    timed: true, elapsedMs: 0, draftMs: 0, verifyMs: 0,
+    timed: true, elapsedMs: 0, draftMs: 0, forwardMs: 0,
   };
   const add = (xs: number[], i: number, n = 1) => {
     while (xs.length <= i) xs.push(0);
@@ -135,7 +135,7 @@ function tally(sources: readonly MetricsSource[]): Tally {
       }
       if (s.timings) {
         t.draftMs += s.timings.draftMs;
-        t.verifyMs += s.timings.verifyMs;
+        t.forwardMs += s.timings.forwardMs;
       }
     }
     t.drafts += runDrafts;
@@ -203,7 +203,7 @@ export function computeMetrics(source: MetricsSource | readonly MetricsSource[])
   // c per drafted token: a draft model's forward drafts one token, the heads' one forward drafts
   // gamma, prompt lookup drafts without a forward; per token, Leviathan's c*gamma is the drafting cost.
   const msPerDraftToken = ratio(t.draftMs, t.draftTokens);
-  const msPerVerify = ratio(t.verifyMs, t.drafts);
+  const msPerVerify = ratio(t.forwardMs, t.drafts);
   const c = msPerDraftToken !== null && msPerVerify !== null ? ratio(msPerDraftToken, msPerVerify) : null;
   m.cost_coefficient = c;
   m.predicted_speedup = alpha !== null && gamma !== null && c !== null ? leviathanSpeedup(alpha, gamma, c) : null;

@@ -9,7 +9,7 @@
  * zero-length chain), so drafter 'none' is plain decoding through the same code.
  */
 import { rngChooser, type Chooser } from './choice.ts';
-import type { Draft, DraftNodeInfo, Drafter } from './drafters/types.ts';
+import type { Draft, DraftNodeInfo, DraftSkip, Drafter } from './drafters/types.ts';
 import { yieldToEventLoop } from './event-loop.ts';
 import { decodeSettings, type GenerateOptions, type StopReason } from './generate.ts';
 import { causalBias } from './lm.ts';
@@ -36,9 +36,15 @@ export interface SpecOptions extends GenerateOptions {
   onStep?: (step: StepRecord) => void;
 }
 
+/** Where a step's time goes; totalMs minus the parts is bookkeeping (probabilities, records). */
 export interface StepTimings {
+  /** The drafter's work (heads forward, draft-model steps, lookup). */
   draftMs: number;
+  /** The target forward over the root and the candidates. */
+  forwardMs: number;
+  /** The verifier's decisions (and the target distributions it needs). */
   verifyMs: number;
+  /** Keeping the accepted path in the KV caches and emitting. */
   acceptMs: number;
   totalMs: number;
 }
@@ -56,10 +62,13 @@ export interface StepRecord {
     nodeTokens: number[];
     nodes: DraftNodeInfo[];
     forwards: number;
-    stoppedBy?: 'confidence' | 'no-match';
+    stoppedBy?: 'confidence';
   };
-  /** Per verified node: the target's top entries (the verification distribution; softmax at T=1 when greedy). */
-  target: { nodes: { top: TopEntry[] }[]; dist: 'warped' | 'softmax' };
+  /** Why a decode step that allowed drafts has none: lookup found no match, or the first draft was below pMin. */
+  skipped?: 'no-match' | 'confidence';
+  /** Per verified node: the target's top entries after it and, for candidates, the target's
+   *  probability of the node's own token at its parent (the verification distribution; softmax at T=1 when greedy). */
+  target: { nodes: { top: TopEntry[]; pToken: number | null }[]; dist: 'warped' | 'softmax' };
   verify: VerifyResult;
   /** Tokens this step adds to the output (cut at EOS or max tokens). */
   emitted: number[];
@@ -96,11 +105,15 @@ function verifyStep(
   chooser: Chooser,
   acceptance: Acceptance,
   typical: TypicalParams,
-): { result: VerifyResult; top: { top: TopEntry[] }[] } {
+): { result: VerifyResult; top: { top: TopEntry[]; pToken: number | null }[] } {
   const tree = draft?.tree ?? null;
   const N = tree ? tree.size : 1;
   const greedy = s.temperature === 0;
-  const tops = (dists: ArrayLike<number>[]) => dists.map((d) => ({ top: topEntries(d, 5) }));
+  const tops = (dists: ArrayLike<number>[]) =>
+    dists.map((d, n) => ({
+      top: topEntries(d, 5),
+      pToken: draft && n > 0 ? dists[draft.tree.parents[n]!]![draft.nodeTokens[n]!]! : null,
+    }));
   if (greedy && acceptance === 'lossless') {
     const am = Array.from({ length: N }, (_, n) => argmax(logits, n * V, V));
     const top = tops(Array.from({ length: N }, (_, n) => softmaxRow(logits, n * V, V)));
@@ -182,17 +195,19 @@ export async function speculativeGenerate(
     const L0 = context.length;
     const pre = await lm.forward(context, [...Array(L0).keys()], causalBias(L0, 0), cache); // logits [L0, V], hidden [L0, C]
     forwards.target++;
-    const tv = now();
+    const tf = now();
     const last = pre.logits.subarray((L0 - 1) * V, L0 * V);
     const first = verifyStep(null, last, V, s, chooser, acceptance, typical);
+    const tv = now();
     let hidden = pre.hidden.slice((L0 - 1) * C, L0 * C); // [C]
     context.push(first.result.final.token);
     let out = emit(first.result.emitted);
+    const te0 = now();
     steps.push({
       index: 0, kind: 'prefill', kvBefore: 0, kvAfter: cache.length, maxDrafts: 0, draft: null,
       target: { nodes: first.top, dist: s.temperature === 0 ? 'softmax' : 'warped' },
       verify: first.result, emitted: out.emitted, text: out.text, forwards: { target: 1, draft: 0 },
-      timings: { draftMs: 0, verifyMs: tv - tp, acceptMs: now() - tv, totalMs: now() - tp },
+      timings: { draftMs: 0, forwardMs: tf - tp, verifyMs: tv - tf, acceptMs: te0 - tv, totalMs: te0 - tp },
     });
     opts.onStep?.(steps[0]!);
 
@@ -213,8 +228,11 @@ export async function speculativeGenerate(
       const room = nPos - 1 - L;
       const maxDrafts = Math.min(opts.adaptive ? kNow : drafter?.maxDepth ?? 0, room);
       let draft: Draft | null = null;
+      let skip: DraftSkip | null = null;
       if (drafter && maxDrafts >= 1) {
-        draft = await drafter.draft({ context, hidden, maxDrafts, sampling: s, chooser, signal: opts.signal });
+        const got = await drafter.draft({ context, hidden, maxDrafts, sampling: s, chooser, signal: opts.signal });
+        if ('skipped' in got) skip = got;
+        else draft = got;
         if (draft) forwards.draft += draft.forwards;
       }
       const td = now();
@@ -225,6 +243,7 @@ export async function speculativeGenerate(
       const bias = draft ? treeAttentionBias(draft.tree, L) : causalBias(1, L);
       const fwd = await lm.forward(inputIds, positions, bias, cache); // logits [N, V], hidden [N, C]
       forwards.target++;
+      const tf2 = now();
       // 4. verify
       const { result, top } = verifyStep(draft, fwd.logits, V, s, chooser, acceptance, typical);
       lossy ||= result.lossy;
@@ -248,12 +267,19 @@ export async function speculativeGenerate(
       const rec: StepRecord = {
         index: steps.length, kind: 'decode', kvBefore: L, kvAfter: cache.length, maxDrafts,
         draft: draft
-          ? { tree: draft.tree.paths, nodeTokens: draft.nodeTokens, nodes: draft.info, forwards: draft.forwards, ...(draft.stoppedBy ? { stoppedBy: draft.stoppedBy } : {}) }
+          ? {
+              tree: draft.tree.paths.map((p) => [...p]), // copies: the Tree is cached and shared
+              nodeTokens: [...draft.nodeTokens],
+              nodes: draft.info.map((n) => ({ ...n })),
+              forwards: draft.forwards,
+              ...(draft.stoppedBy ? { stoppedBy: draft.stoppedBy } : {}),
+            }
           : null,
+        ...(skip ? { skipped: skip.skipped } : {}),
         target: { nodes: top, dist: s.temperature === 0 ? 'softmax' : 'warped' },
         verify: result, emitted: out.emitted, text: out.text,
         forwards: { target: 1, draft: draft?.forwards ?? 0 },
-        timings: { draftMs: td - ts, verifyMs: tv2 - td, acceptMs: te - tv2, totalMs: te - ts },
+        timings: { draftMs: td - ts, forwardMs: tf2 - td, verifyMs: tv2 - tf2, acceptMs: te - tv2, totalMs: te - ts },
       };
       steps.push(rec);
       opts.onStep?.(rec);
@@ -267,6 +293,9 @@ export async function speculativeGenerate(
 
   function done(): SpecResult {
     const kept = stopReason === 'eos' ? tokens.slice(0, -1) : tokens;
+    // an output that ends inside a UTF-8 character: its replacement text belongs to the last step
+    const tail = stream.flush();
+    if (tail && steps.length) steps[steps.length - 1]!.text += tail;
     return {
       promptIds, tokens, text: tokenizer.decode(kept), stopReason, steps, forwards,
       elapsedMs: now() - t0, lossy,

@@ -152,7 +152,7 @@ function traceSchema(V: number, P: number) {
     nodeTokens: tokens(2, MAX_NODES),
     nodes: z.array(z.strictObject({ q: nullableProb, top: top.nullable(), u: nullableProb })).min(2).max(MAX_NODES),
     forwards: int(0, MAX_NODES),
-    stoppedBy: z.enum(['confidence', 'no-match']).optional(),
+    stoppedBy: z.literal('confidence').optional(),
   });
   const step = z.strictObject({
     index: int(0, P),
@@ -161,12 +161,16 @@ function traceSchema(V: number, P: number) {
     kvAfter: int(0, P),
     maxDrafts: int(0, MAX_NODES - 1),
     draft: draft.nullable(),
-    target: z.strictObject({ nodes: z.array(z.strictObject({ top })).min(1).max(MAX_NODES), dist: z.enum(['warped', 'softmax']) }),
+    skipped: z.enum(['no-match', 'confidence']).optional(),
+    target: z.strictObject({
+      nodes: z.array(z.strictObject({ top, pToken: nullableProb })).min(1).max(MAX_NODES),
+      dist: z.enum(['warped', 'softmax']),
+    }),
     verify,
     emitted: tokens(1, MAX_NODES),
     text: z.string().max(MAX_STEP_TEXT),
     forwards: z.strictObject({ target: int(0, 1), draft: int(0, MAX_NODES) }),
-    timings: z.strictObject({ draftMs: ms, verifyMs: ms, acceptMs: ms, totalMs: ms }).optional(),
+    timings: z.strictObject({ draftMs: ms, forwardMs: ms, verifyMs: ms, acceptMs: ms, totalMs: ms }).optional(),
   });
   const count = int(0, Number.MAX_SAFE_INTEGER);
   const rate = z.number().min(0).nullable();

@@ -13,7 +13,7 @@ import { argmax, toProbs } from '../sampling.ts';
 import { chainTree } from '../tree.ts';
 import { topEntries } from '../verify.ts';
 import { softmaxRow } from './heads.ts';
-import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type Drafter } from './types.ts';
+import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 export class DraftModelDrafter implements Drafter {
   readonly name = 'draft-model' as const;
@@ -32,7 +32,7 @@ export class DraftModelDrafter implements Drafter {
     this.cache = lm.newCache();
   }
 
-  async draft(req: DraftRequest): Promise<Draft | null> {
+  async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const V = this.lm.vocabSize;
     const k = Math.min(this.maxDepth, req.maxDrafts);
     const greedy = req.sampling.temperature === 0;
@@ -74,7 +74,7 @@ export class DraftModelDrafter implements Drafter {
       forwards++;
       row = 0;
     }
-    if (nodeTokens.length === 1) return null;
+    if (nodeTokens.length === 1) return { skipped: 'confidence' };
     const draft: Draft = { tree: chainTree(nodeTokens.length - 1), nodeTokens, q, info, forwards };
     if (stoppedBy) draft.stoppedBy = stoppedBy;
     return draft;

@@ -10,7 +10,7 @@
 import { chainTree, treeTokensFromHeads, type Tree } from '../tree.ts';
 import type { DraftHeads } from '../lm.ts';
 import { topEntries } from '../verify.ts';
-import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type Drafter } from './types.ts';
+import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 /** softmax(logits[offset .. offset+V)) at temperature 1, float64. */
 export function softmaxRow(logits: Float32Array, offset: number, V: number): Float64Array {
@@ -57,7 +57,7 @@ export class HeadsDrafter implements Drafter {
     }
   }
 
-  async draft(req: DraftRequest): Promise<Draft | null> {
+  async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const V = this.heads.vocabSize;
     const logits = await this.heads.run(req.hidden, 1); // [1, K, V]
     const root = req.context[req.context.length - 1]!;
@@ -89,7 +89,7 @@ export class HeadsDrafter implements Drafter {
       tokens.push(top[0]!.token);
       info.push({ q: top[0]!.prob, top, u: null });
     }
-    if (tokens.length === 1) return null;
+    if (tokens.length === 1) return { skipped: 'confidence' };
     const draft: Draft = { tree: chainTree(tokens.length - 1), nodeTokens: tokens, q: tokens.map(() => null), info, forwards: 1 };
     if (stoppedBy) draft.stoppedBy = stoppedBy;
     return draft;

@@ -5,7 +5,7 @@
  */
 import { chainTree } from '../tree.ts';
 import { lookupDraft } from './lookup.ts';
-import { EMPTY_INFO, type Draft, type DraftRequest, type Drafter } from './types.ts';
+import { EMPTY_INFO, type Draft, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 export class PromptLookupDrafter implements Drafter {
   readonly name = 'prompt-lookup' as const;
@@ -20,9 +20,9 @@ export class PromptLookupDrafter implements Drafter {
     this.maxDepth = k;
   }
 
-  async draft(req: DraftRequest): Promise<Draft | null> {
+  async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const found = lookupDraft(req.context, Math.min(this.maxDepth, req.maxDrafts), this.maxNgram, this.minNgram);
-    if (found.length === 0) return null;
+    if (found.length === 0) return { skipped: 'no-match' };
     const nodeTokens = [req.context[req.context.length - 1]!, ...found];
     return {
       tree: chainTree(found.length),

@@ -27,7 +27,8 @@ export interface DraftRequest {
 
 /** What a drafter saw when it chose one node's token: for the trace and the page. */
 export interface DraftNodeInfo {
-  /** The draft's probability of its token (after the same temperature/top-k/top-p as the target), when it has one. */
+  /** The drafter's own probability of its token, when it has one: the draft model's q (after
+   *  the same temperature/top-k/top-p as the target; softmax at T=1 when greedy), a head's softmax. */
   q: number | null;
   /** The draft distribution's top entries (null for model-free drafters). */
   top: TopEntry[] | null;
@@ -46,16 +47,19 @@ export interface Draft {
   info: DraftNodeInfo[];
   /** Forward passes the drafter ran (draft model steps, or 1 for a heads run). */
   forwards: number;
-  /** Why drafting stopped early, if it did ('confidence': top probability below pMin; 'no-match': lookup found nothing). */
-  stoppedBy?: 'confidence' | 'no-match';
+  /** Set when drafting stopped before the allowed length because the top probability fell below pMin. */
+  stoppedBy?: 'confidence';
 }
+
+/** Why a drafter proposed nothing this step: the loop then decodes one token plainly. */
+export type DraftSkip = { skipped: 'no-match' | 'confidence' };
 
 export interface Drafter {
   readonly name: DrafterName;
   /** The longest chain (or deepest tree) this drafter can propose. */
   readonly maxDepth: number;
-  /** Propose candidates, or null for none this step (the loop then decodes one token plainly). */
-  draft(req: DraftRequest): Promise<Draft | null>;
+  /** Propose candidates, or say why there are none this step. */
+  draft(req: DraftRequest): Promise<Draft | DraftSkip>;
   /** After verification: the context now ends with the accepted drafts and the new pending token. */
   commit(context: readonly number[]): void;
   /** Free per-sequence state (the draft model's KV cache); the drafter stays usable. */
