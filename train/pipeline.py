@@ -26,7 +26,7 @@ import bpe  # noqa: E402
 import corpus  # noqa: E402
 from data import WindowSampler, build_streams  # noqa: E402
 from model import GPT, GPTConfig, MedusaHeads  # noqa: E402
-from train import make_rollouts, train_base, train_draft, train_heads  # noqa: E402
+from train import make_lookahead, make_rollouts, train_base, train_draft, train_heads  # noqa: E402
 
 CONFIGS = {
     # The model the page ships. Step counts fit the 60-minute budget on 2 cores.
@@ -35,8 +35,9 @@ CONFIGS = {
         base=dict(n_layer=4, n_head=4, n_embd=256, n_positions=256),
         draft=dict(n_layer=2, n_head=2, n_embd=128, n_positions=256),
         num_heads=4, base_steps=480, base_batch=32, base_lr=3e-3,
-        rollout_batches=96, rollout_batch=64, rollout_len=48, prefix_min=16, prefix_max=192,
-        head_steps=400, head_batch=2048, head_lr=2e-3,
+        rollout_batches=48, rollout_batch=64, rollout_len=48, prefix_min=16, prefix_max=192,
+        lookahead_batches=48, lookahead_batch=24, lookahead_len=192,
+        head_steps=700, head_batch=2048, head_lr=2e-3,
         draft_steps=360, draft_batch=32, draft_lr=3e-3,
         eval_windows=64, agree_prompts=256,
     ),
@@ -47,6 +48,7 @@ CONFIGS = {
         draft=dict(n_layer=1, n_head=2, n_embd=16, n_positions=256),
         num_heads=4, base_steps=30, base_batch=8, base_lr=3e-3,
         rollout_batches=4, rollout_batch=16, rollout_len=16, prefix_min=8, prefix_max=32,
+        lookahead_batches=2, lookahead_batch=4, lookahead_len=32,
         head_steps=30, head_batch=256, head_lr=2e-3,
         draft_steps=20, draft_batch=8, draft_lr=3e-3,
         eval_windows=4, agree_prompts=16,
@@ -137,14 +139,20 @@ def main() -> None:
         p.requires_grad_(False)
 
     def fit_heads():
-        hidden, targets, roll_s = make_rollouts(
+        K = cfg["num_heads"]
+        r_hidden, r_targets, roll_s = make_rollouts(
             base, streams, cfg["rollout_batches"], cfg["rollout_batch"], cfg["rollout_len"],
             cfg["prefix_min"], cfg["prefix_max"], args.seed + 1, log)
+        l_hidden, l_targets, look_s = make_lookahead(
+            base, streams, cfg["lookahead_batches"], cfg["lookahead_batch"], cfg["lookahead_len"], K, args.seed + 6, log)
+        hidden = torch.cat([r_hidden, l_hidden])
+        targets = torch.cat([r_targets[:, : K + 1], l_targets])
         torch.manual_seed(args.seed + 2)
         heads = MedusaHeads(base_cfg.n_embd, base_cfg.vocab_size, cfg["num_heads"], base.wte.weight)
         info = train_heads(heads, hidden, targets, cfg["head_steps"], cfg["head_batch"], cfg["head_lr"],
                            args.seed + 3, log)
-        info.update(rollout_wall_s=roll_s, rollout_positions=int(hidden.size(0)))
+        info.update(rollout_wall_s=roll_s, rollout_positions=int(r_hidden.size(0)),
+                    lookahead_wall_s=look_s, lookahead_positions=int(l_hidden.size(0)))
         return {"state": heads.state_dict(), "info": info}
 
     heads_ck = stage("heads", os.path.join(work, "heads.pt"), fit_heads)

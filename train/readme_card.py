@@ -41,7 +41,9 @@ def render(card: dict) -> str:
         "",
         f"Training: base {tr['base']['steps']} steps × {tr['base']['batch']}×{tr['base']['seq_len']} tokens "
         f"({tr['base']['wall_s']} s); heads {tr['heads']['steps']} steps on {fmt_int(tr['heads']['rollout_positions'])} "
-        f"greedy-rollout positions ({tr['heads']['rollout_wall_s']} s rollouts + {tr['heads']['wall_s']} s); "
+        f"greedy-rollout positions ({tr['heads']['rollout_wall_s']} s) and "
+        f"{fmt_int(tr['heads'].get('lookahead_positions', 0))} greedy-lookahead positions of real text "
+        f"({tr['heads'].get('lookahead_wall_s', 0)} s), {tr['heads']['wall_s']} s of training; "
         f"draft model {tr['draft_model']['steps']} steps of distillation ({tr['draft_model']['wall_s']} s)."
         + (f" Whole pipeline: {card['pipeline_wall_s']} s." if "pipeline_wall_s" in card else ""),
         "",

@@ -1,10 +1,12 @@
 """The three training loops: the base model on text, the Medusa heads on the frozen base
 model's own greedy continuations, the small draft model by distillation from the base.
 
-Why the heads learn from greedy rollouts: speculative decoding asks head k to guess the
-token the *base model* will emit k+1 steps later, not the corpus's. Rolling the frozen
-base model out greedily from real prefixes makes exactly those tokens the targets
-(Medusa's self-distillation, Cai et al. 2024). The base model never changes after its
+Why the heads learn from the base model's own greedy tokens: speculative decoding asks
+head k to guess the token the *base model* will emit k+1 steps later, not the corpus's
+(Medusa's self-distillation, Cai et al. 2024). Two sources of such targets: greedy
+lookahead from every position of real text (make_lookahead: what a decode sees right
+after a prompt) and long greedy rollouts (make_rollouts: what it sees deep into its own
+output). The base model never changes after its
 own loop, so losslessness is defined against it.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from data import WindowSampler
-from model import GPT, MedusaHeads, greedy_rollout
+from model import GPT, MedusaHeads, causal_bias, greedy_rollout
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
@@ -81,6 +83,39 @@ def make_rollouts(model: GPT, streams, n_batches: int, batch: int, rollout: int,
         targets.append(tgt.reshape(-1, rollout))
         if i % 20 == 0:
             log(f"rollouts {i}/{n_batches} ({time.time() - t0:.0f}s)")
+    return torch.cat(hiddens), torch.cat(targets), round(time.time() - t0, 1)
+
+
+@torch.no_grad()
+def make_lookahead(model: GPT, streams, n_batches: int, batch: int, T: int, K: int, seed: int, log):
+    """The base model's greedy tokens 1..K+1 ahead of EVERY position of real train text, in
+    K+1 batched forwards instead of one rollout per position. Step j feeds, for every
+    position t at once, the token greedy decoding would have placed at t+j-1, at that
+    position, seeing the real keys <= t and its own chain of earlier guesses only:
+    T independent lookahead chains sharing one KV cache, told apart by the attention bias.
+    Returns (hidden (N, C) at the real positions, targets (N, K+1) with [:, k] = k+1 ahead)."""
+    gen = torch.Generator().manual_seed(seed)
+    sampler_streams = [torch.from_numpy(streams[d]["train"]) for d in sorted(streams)]
+    eye = torch.full((T, T), float("-inf"))
+    eye.fill_diagonal_(0.0)  # key (block b, s) is visible to query t iff s == t
+    hiddens, targets = [], []
+    t0 = time.time()
+    for i in range(n_batches):
+        s = sampler_streams[i % len(sampler_streams)]
+        starts = torch.randint(0, len(s) - T - 1, (batch,), generator=gen)
+        x = torch.stack([s[int(a) : int(a) + T] for a in starts])  # (B, T)
+        pos = torch.arange(T).unsqueeze(0).expand(batch, T)
+        logits, hidden, past = model(x, pos, causal_bias(T), model.empty_past(batch))
+        g = [logits.argmax(-1)]  # (B, T): greedy token 1 ahead of each t
+        for j in range(2, K + 2):
+            blocks = [causal_bias(T)[0, 0]] + [eye] * (j - 1)  # real keys, earlier guesses, itself
+            bias = torch.cat(blocks, dim=1).view(1, 1, T, T * j)  # (1, 1, T, P+T)
+            logits, _, past = model(g[-1], pos + (j - 1), bias, past)
+            g.append(logits.argmax(-1))
+        hiddens.append(hidden.reshape(-1, hidden.size(-1)))
+        targets.append(torch.stack(g, dim=-1).reshape(-1, K + 1))
+        if i % 10 == 0:
+            log(f"lookahead {i}/{n_batches} ({time.time() - t0:.0f}s)")
     return torch.cat(hiddens), torch.cat(targets), round(time.time() - t0, 1)
 
 

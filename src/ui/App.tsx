@@ -1,28 +1,47 @@
 /**
- * The first page: load the model (with a byte progress bar), type a prompt, and watch the
- * greedy continuation stream in. Deliberately plain; the speculative-decoding views come later.
- * All model text is rendered as React text children, never as HTML.
+ * The page shell: title, the model's load status (byte progress, then ready), a load error
+ * or worker crash with Retry, notes on link values that fell back, and the views as tabs
+ * (routes.ts). The recorded example trace is on show from the start, so the page is useful
+ * while the model downloads. All model text is rendered as React text, never as HTML.
  */
-import { useShallow } from 'zustand/react/shallow';
-import { MAX_NEW_TOKENS_LIMIT, totalProgress, useUiStore } from './store.ts';
-import { modelIdFromPage, useEngine, type EngineHandle } from './useEngine.ts';
+import { useStore, totalProgress } from './store/index.ts';
+import { useExampleTrace, usePlayback, useStepKeys } from './hooks/useStepper.ts';
+import { hrefOf, ROUTES, useRoute } from './routes.ts';
+import { modelIdFromPage, useEngine } from './useEngine.ts';
+import { DecodeView } from './views/DecodeView.tsx';
+import { TraceView } from './views/TraceView.tsx';
 
 const modelId = modelIdFromPage();
 
 export function App() {
   const engine = useEngine(modelId);
-  const phase = useUiStore((s) => s.phase);
+  const route = useRoute();
+  const phase = useStore((s) => s.model.phase);
+  const runStatus = useStore((s) => s.run.status);
+  const requestId = useStore((s) => s.run.requestId);
+  useExampleTrace();
+  usePlayback();
+  useStepKeys();
   return (
-    <main data-phase={phase}>
-      <h1>Speculative decoding simulator</h1>
-      <p className="muted">
-        A toy language model running in your browser with onnxruntime-web. Model: <code>{modelId}</code>
-      </p>
-      <ModelStatus />
-      <ErrorBox retry={engine.retry} />
-      <PromptForm engine={engine} />
-      <Output />
-      <Stats />
+    <main data-phase={phase} data-run={runStatus} data-request={requestId}>
+      <header className="page-header">
+        <h1>Speculative decoding simulator</h1>
+        <p className="muted">
+          A toy language model and its drafters running in your browser (onnxruntime-web, in a worker). Model: <code>{modelId}</code>
+        </p>
+        <ModelStatus />
+        <ModelError retry={engine.reload} />
+        <UrlProblems />
+      </header>
+      <nav className="tabs" aria-label="Views">
+        {ROUTES.map((r) => (
+          <a key={r.id} href={hrefOf(r.id)} aria-current={r.id === route ? 'page' : undefined} title={r.title}>
+            {r.label}
+          </a>
+        ))}
+      </nav>
+      {route === 'decode' && <DecodeView engine={engine} />}
+      {route === 'trace' && <TraceView />}
     </main>
   );
 }
@@ -34,37 +53,36 @@ function formatBytes(n: number): string {
 }
 
 function ModelStatus() {
-  const phase = useUiStore((s) => s.phase);
-  const files = useUiStore((s) => s.files);
-  const { threads, crossOriginIsolated } = useUiStore(
-    useShallow((s) => ({ threads: s.threads, crossOriginIsolated: s.crossOriginIsolated })),
-  );
+  const phase = useStore((s) => s.model.phase);
+  const files = useStore((s) => s.model.files);
+  const threads = useStore((s) => s.model.threads);
+  const isolated = useStore((s) => s.model.crossOriginIsolated);
   if (phase === 'loading' || phase === 'idle') {
     const { loaded, total } = totalProgress(files);
     return (
-      <div>
+      <div className="model-status" role="status">
         <progress value={loaded} max={total ?? undefined} aria-label="Model download" />
         <p className="muted">
-          Loading model: {formatBytes(loaded)}
-          {total !== null && total > 0 ? ` of ${formatBytes(total)}` : ''}
+          Loading the model: {formatBytes(loaded)}
+          {total !== null && total > 0 ? ` of ${formatBytes(total)}` : ''}. Meanwhile, step through a recorded example below.
         </p>
       </div>
     );
   }
-  if (threads === null) return null;
+  if (phase !== 'ready' || threads === null) return null;
   return (
     <p className="muted" data-testid="runtime">
       Ready: {threads} thread{threads === 1 ? '' : 's'}
-      {crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so ORT runs single-threaded)'}
+      {isolated ? '' : ' (the page is not cross-origin isolated, so ORT runs single-threaded)'}
     </p>
   );
 }
 
-function ErrorBox({ retry }: { retry: () => void }) {
-  const error = useUiStore((s) => s.error);
+function ModelError({ retry }: { retry: () => void }) {
+  const error = useStore((s) => s.model.error);
   if (!error) return null;
   return (
-    <div className="alert" role="alert">
+    <div className="alert" role="alert" data-testid="model-error">
       <p>{error.message}</p>
       <button type="button" onClick={retry}>
         Retry
@@ -73,70 +91,21 @@ function ErrorBox({ retry }: { retry: () => void }) {
   );
 }
 
-function PromptForm({ engine }: { engine: EngineHandle }) {
-  const { prompt, maxNewTokens, setPrompt, setMaxNewTokens } = useUiStore(
-    useShallow((s) => ({
-      prompt: s.prompt,
-      maxNewTokens: s.maxNewTokens,
-      setPrompt: s.setPrompt,
-      setMaxNewTokens: s.setMaxNewTokens,
-    })),
-  );
-  const phase = useUiStore((s) => s.phase);
-  const canGenerate = useUiStore((s) => s.phase === 'ready' || (s.phase === 'error' && s.error?.phase === 'generate'));
+function UrlProblems() {
+  const problems = useStore((s) => s.urlProblems);
+  const dismiss = useStore((s) => s.dismissUrlProblems);
+  if (problems.length === 0) return null;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (canGenerate) engine.generate();
-      }}
-    >
-      <label htmlFor="prompt">Prompt</label>
-      <textarea id="prompt" rows={3} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
-      <div className="row">
-        <label>
-          Max new tokens{' '}
-          <input
-            type="number"
-            min={1}
-            max={MAX_NEW_TOKENS_LIMIT}
-            value={maxNewTokens}
-            onChange={(e) => setMaxNewTokens(e.target.valueAsNumber)}
-          />
-        </label>
-        <button type="submit" disabled={!canGenerate}>
-          Generate
-        </button>
-        <button type="button" disabled={phase !== 'generating'} onClick={engine.stop}>
-          Stop
-        </button>
-        <span className="muted">Greedy decoding</span>
-      </div>
-    </form>
-  );
-}
-
-function Output() {
-  const { prompt, output, requestId } = useUiStore(
-    useShallow((s) => ({ prompt: s.outputPrompt, output: s.output, requestId: s.requestId })),
-  );
-  if (requestId === 0) return null;
-  return (
-    <div className="output" data-testid="output" aria-live="polite">
-      <span className="prompt">{prompt}</span>
-      <span data-testid="generated">{output}</span>
+    <div className="note" role="status" data-testid="url-problems">
+      <p>Some values in this link could not be used:</p>
+      <ul>
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
     </div>
-  );
-}
-
-function Stats() {
-  const last = useUiStore((s) => s.last);
-  if (!last) return null;
-  const perSecond = last.elapsedMs > 0 ? (last.newTokens / last.elapsedMs) * 1000 : 0;
-  return (
-    <p className="muted" data-testid="stats">
-      {last.newTokens} new tokens in {last.elapsedMs.toFixed(0)} ms ({perSecond.toFixed(1)} tokens/s), {last.forwards}{' '}
-      forward passes, stopped by {last.stopReason}.
-    </p>
   );
 }

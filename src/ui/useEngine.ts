@@ -6,7 +6,10 @@
  */
 import { useCallback, useEffect, useRef } from 'react';
 import type { WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
-import { useUiStore } from './store.ts';
+import { useStore } from './store/index.ts';
+import { selectPosition, selectSteps } from './store/stepper-slice.ts';
+import { settingsProblem } from './store/settings.ts';
+import { writeUrlNow } from './store/url-sync.ts';
 
 export const DEFAULT_MODEL_ID = 'toy';
 /** Where vite.config.ts serves onnxruntime-web's runtime files, relative to the page. */
@@ -18,10 +21,13 @@ export function modelIdFromPage(): string {
 }
 
 export interface EngineHandle {
-  generate: () => void;
+  /** Decode the current settings: speculative, then the baseline; the view follows live. */
+  run: () => void;
+  /** Show the next step of the run on show, or start a new run paused at its prefill. */
+  step: () => void;
   stop: () => void;
-  /** Repeats the step that failed: generation, or (after a load error or crash) a fresh worker. */
-  retry: () => void;
+  /** Load the model again in a fresh worker (after a load error or a crash). */
+  reload: () => void;
 }
 
 function send(worker: Worker, msg: WorkerRequest): void {
@@ -32,29 +38,29 @@ export function useEngine(modelId: string): EngineHandle {
   const workerRef = useRef<Worker | null>(null);
 
   const start = useCallback(() => {
-    const store = useUiStore.getState();
+    const store = useStore.getState();
     workerRef.current?.terminate();
     workerRef.current = null;
     store.startLoading(modelId);
     if (!MODEL_ID.test(modelId)) {
-      store.fail({
-        phase: 'load',
+      store.failModel({
+        kind: 'load',
         message: `The model id '${modelId}' is not valid: expected letters, digits, '.', '_' or '-' (a folder name under models/). Fix ?model= in the address.`,
       });
       return;
     }
     const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
-    worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => useUiStore.getState().receive(e.data));
+    worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => useStore.getState().receive(e.data));
     worker.addEventListener('error', (e: ErrorEvent) => {
       e.preventDefault();
       const detail = e.message ? `: ${e.message}` : ' (its script failed to load or threw)';
-      useUiStore.getState().fail({
-        phase: 'crash',
+      useStore.getState().failModel({
+        kind: 'crash',
         message: `The engine worker stopped unexpectedly${detail}. Retry starts a new one; if it fails again, the browser console has details.`,
       });
     });
     worker.addEventListener('messageerror', () => {
-      useUiStore.getState().fail({ phase: 'crash', message: 'A message from the engine worker could not be read. Retry starts a new worker.' });
+      useStore.getState().failModel({ kind: 'crash', message: 'A message from the engine worker could not be read. Retry starts a new worker.' });
     });
     workerRef.current = worker;
     const base = document.baseURI;
@@ -74,21 +80,30 @@ export function useEngine(modelId: string): EngineHandle {
     };
   }, [start]);
 
-  const generate = useCallback(() => {
+  const begin = useCallback((mode: 'run' | 'step') => {
     const worker = workerRef.current;
-    if (!worker) return;
-    const { prompt, maxNewTokens, startGenerating } = useUiStore.getState();
-    send(worker, { type: 'generate', requestId: startGenerating(), prompt, maxNewTokens });
+    const s = useStore.getState();
+    if (!worker || s.model.phase !== 'ready' || s.run.status === 'running') return;
+    const problem = settingsProblem(s.settings, s.model.info);
+    if (problem) return s.failRun(problem);
+    writeUrlNow();
+    const { requestId, settings } = s.startRun(mode);
+    send(worker, { type: 'run', requestId, settings });
   }, []);
+
+  const run = useCallback(() => begin('run'), [begin]);
+
+  const step = useCallback(() => {
+    const s = useStore.getState();
+    const last = selectSteps(s).length - 1;
+    const onRun = s.stepper.source?.kind === 'run';
+    if (onRun && (selectPosition(s) < last || s.run.status === 'running')) s.moveBy(1);
+    else begin('step');
+  }, [begin]);
 
   const stop = useCallback(() => {
     if (workerRef.current) send(workerRef.current, { type: 'stop' });
   }, []);
 
-  const retry = useCallback(() => {
-    if (useUiStore.getState().error?.phase === 'generate' && workerRef.current) generate();
-    else start();
-  }, [generate, start]);
-
-  return { generate, stop, retry };
+  return { run, step, stop, reload: start };
 }

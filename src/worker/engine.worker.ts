@@ -1,23 +1,36 @@
 /**
- * The engine worker: owns the one loaded model and runs generation off the main thread.
- * The model is created lazily by the first `load` message and warmed up (one forward) before
- * the worker says `ready`, so the first Generate is not slowed by ORT's lazy initialisation.
- * A `stop` message aborts the running generation through its AbortController.
- * This page decodes greedily with the base model only; speculative decoding comes later.
+ * The engine worker: owns the one loaded model and runs every decode off the main thread.
+ * `load` reads config.json, tokenizer.json and prompts.json first and sends them as
+ * `model-info` (so the page can show token text and prompt presets while the graphs
+ * download), then loads the graphs with byte progress, warms every session up with a short
+ * decode, and says `ready`. `run` is decode-run.ts; `stop` aborts it between two steps.
  */
-import { configureOrt, generate, loadModel, urlFiles, type LoadedModel } from '../engine/index.ts';
-import type { WorkerRequest, WorkerResponse } from './protocol.ts';
+import {
+  configureOrt,
+  createDrafter,
+  createTokenizer,
+  loadModel,
+  MissingModelFileError,
+  parseConfig,
+  speculativeGenerate,
+  urlFiles,
+  type LoadedModel,
+  type ModelFiles,
+  type ModelPart,
+} from '../engine/index.ts';
+import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
+import { decodeRun, type RunControl } from './decode-run.ts';
+import type { ModelInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
 
-/** How often streamed text is posted: often enough to look live, rarely enough not to flood React. */
-const UPDATE_INTERVAL_MS = 50;
 const PROGRESS_INTERVAL_MS = 50;
 const WARMUP_PROMPT = 'The';
+const ALL_PARTS: ModelPart[] = ['heads', 'draft_model'];
 
 const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
 
 let model: LoadedModel | null = null;
-let loading: Promise<LoadedModel> | null = null;
-let running: AbortController | null = null;
+let loading = false;
+let running: RunControl | null = null;
 let threads = 1;
 
 function post(msg: WorkerResponse): void {
@@ -34,92 +47,105 @@ function configureRuntime(ortUrl: string): void {
   configureOrt({ wasmPaths: ortUrl, numThreads: threads });
 }
 
+/** Text files are read twice (here for model-info, then by loadModel); the second read is the cached first. */
+function cachedText(files: ModelFiles): ModelFiles {
+  const texts = new Map<string, Promise<string>>();
+  return {
+    where: files.where,
+    bytes: (rel, onProgress) => files.bytes(rel, onProgress),
+    text: (rel) => {
+      let t = texts.get(rel);
+      if (!t) texts.set(rel, (t = files.text(rel)));
+      return t;
+    },
+  };
+}
+
+/** Every token's text on its own; the special token shows by name. */
+function vocabText(tok: ReturnType<typeof createTokenizer>): string[] {
+  const dec = new TextDecoder('utf-8', { fatal: false });
+  return Array.from({ length: tok.vocabSize }, (_, id) => (id === tok.eosId || id === tok.bosId ? '<|endoftext|>' : dec.decode(tok.tokenBytes(id))));
+}
+
+async function modelInfo(files: ModelFiles): Promise<ModelInfo> {
+  const config = parseConfig(await files.text('config.json'), `config.json in ${files.where}`);
+  const tok = createTokenizer(
+    await files.text('tokenizer.json'),
+    { vocabSize: config.vocab_size, bosId: config.bos_token_id, eosId: config.eos_token_id },
+    `tokenizer.json in ${files.where}`,
+  );
+  let suites: PromptSuites | null = null;
+  try {
+    suites = parsePromptSuites(await files.text('prompts.json'), `prompts.json in ${files.where}`);
+  } catch (e) {
+    // Presets are a convenience: a folder without prompts.json still decodes.
+    if (!(e instanceof MissingModelFileError)) throw e;
+  }
+  return {
+    id: config.id,
+    vocabSize: config.vocab_size,
+    contextLength: config.n_positions,
+    eosId: config.eos_token_id,
+    numHeads: config.heads.num_heads,
+    vocab: vocabText(tok),
+    suites,
+  };
+}
+
+/** A short decode with every loaded drafter, so the first Run does not pay for ORT's lazy setup. */
+async function warmUp(m: LoadedModel): Promise<void> {
+  const opts = { maxNewTokens: 4, temperature: 0 };
+  await speculativeGenerate(m, null, WARMUP_PROMPT, opts);
+  if (m.heads) await speculativeGenerate(m, createDrafter(m, { drafter: 'heads' }), WARMUP_PROMPT, opts);
+  if (m.draftModel) await speculativeGenerate(m, createDrafter(m, { drafter: 'draft-model', k: 2 }), WARMUP_PROMPT, opts);
+}
+
 async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void> {
-  if (loading) {
+  if (loading || model) {
     // One model per worker: the UI starts a fresh worker to load another one or to retry.
     if (model?.id === req.modelId) announceReady(model);
     return;
   }
+  loading = true;
   post({ status: 'loading', modelId: req.modelId });
-  configureRuntime(req.ortUrl);
-  let lastProgress = 0;
-  loading = loadModel(urlFiles(req.modelUrl), {
-    // Greedy decoding with the base model needs neither the heads nor the draft model.
-    parts: [],
-    onProgress: (p) => {
-      const now = performance.now();
-      if (now - lastProgress < PROGRESS_INTERVAL_MS && p.loaded !== p.total) return;
-      lastProgress = now;
-      post({ status: 'progress', file: p.file, loaded: p.loaded, total: p.total });
-    },
-  });
+  const parts = req.parts ?? ALL_PARTS;
   let m: LoadedModel | undefined;
   try {
-    m = await loading;
-    await generate(m, WARMUP_PROMPT, { maxNewTokens: 1, temperature: 0 });
-    model = m;
-    announceReady(m);
-  } catch (e) {
-    loading = null;
-    await m?.release().catch(() => undefined);
-    post({
-      status: 'error',
-      phase: 'load',
-      message: `Could not load model '${req.modelId}' from ${req.modelUrl}: ${messageOf(e)}`,
+    configureRuntime(req.ortUrl);
+    const files = cachedText(urlFiles(req.modelUrl));
+    post({ status: 'model-info', info: await modelInfo(files) });
+    let lastProgress = 0;
+    m = await loadModel(files, {
+      parts,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && p.loaded !== p.total) return;
+        lastProgress = now;
+        post({ status: 'progress', file: p.file, loaded: p.loaded, total: p.total });
+      },
     });
+    await warmUp(m);
+    model = m;
+    announceReady(m, parts);
+  } catch (e) {
+    loading = false;
+    await m?.release().catch(() => undefined);
+    post({ status: 'error', phase: 'load', message: `Could not load model '${req.modelId}' from ${req.modelUrl}: ${messageOf(e)}` });
   }
 }
 
-function announceReady(m: LoadedModel): void {
-  post({
-    status: 'ready',
-    modelId: m.id,
-    contextLength: m.config.n_positions,
-    threads,
-    crossOriginIsolated: scope.crossOriginIsolated,
-  });
+function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
+  post({ status: 'ready', modelId: m.id, threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
 }
 
-async function run(req: Extract<WorkerRequest, { type: 'generate' }>): Promise<void> {
-  const fail = (message: string) => post({ status: 'error', phase: 'generate', requestId: req.requestId, message });
+async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
+  const fail = (message: string) => post({ status: 'error', phase: 'run', requestId: req.requestId, message });
   if (!model) return fail('No model is loaded yet: wait for the progress bar to finish, or press Retry to load it again.');
-  if (running) return fail('A generation is already running: press Stop first.');
-  // The prompt itself (empty, too long for the context) is checked by the engine's preparePrompt.
-  const controller = new AbortController();
-  running = controller;
-  let delta = '';
-  let newTokens = 0;
-  let lastFlush = performance.now();
-  const flush = () => {
-    if (delta === '') return;
-    post({ status: 'update', requestId: req.requestId, delta, newTokens });
-    delta = '';
-    lastFlush = performance.now();
-  };
+  if (running) return fail('A run is already in progress: press Stop first.');
+  const control: RunControl = { controller: new AbortController(), stepsAtStop: null, steps: 0 };
+  running = control;
   try {
-    const result = await generate(model, req.prompt, {
-      maxNewTokens: req.maxNewTokens,
-      temperature: 0,
-      signal: controller.signal,
-      onToken: (_token, text) => {
-        delta += text;
-        newTokens += 1;
-        if (performance.now() - lastFlush >= UPDATE_INTERVAL_MS) flush();
-      },
-    });
-    flush();
-    post({
-      status: 'complete',
-      requestId: req.requestId,
-      result: {
-        text: result.text,
-        promptTokens: result.promptIds.length - 1, // without BOS
-        newTokens: result.tokens.length,
-        stopReason: result.stopReason,
-        forwards: result.forwards,
-        elapsedMs: result.elapsedMs,
-      },
-    });
+    await decodeRun(model, req.requestId, req.settings, control, post);
   } catch (e) {
     fail(messageOf(e));
   } finally {
@@ -133,15 +159,18 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
     case 'load':
       void load(req);
       break;
-    case 'generate':
+    case 'run':
       void run(req);
       break;
     case 'stop':
-      running?.abort();
+      if (running && running.stepsAtStop === null) {
+        running.stepsAtStop = running.steps;
+        running.controller.abort();
+      }
       break;
     default: {
       const unknown: never = req;
-      post({ status: 'error', phase: 'generate', message: `Unknown message to the engine worker: ${JSON.stringify(unknown)}` });
+      post({ status: 'error', phase: 'run', message: `Unknown message to the engine worker: ${JSON.stringify(unknown)}` });
     }
   }
 });

@@ -1,0 +1,158 @@
+/**
+ * The decode view's results: the speculative output (the run on show, up to the stepper's
+ * position) beside the autoregressive baseline, each with its counters, then the verdict:
+ * for greedy decoding the identical-output check, for sampling what lossless means there,
+ * and the measured speedup.
+ */
+import { useMemo, type ReactNode } from 'react';
+import type { TraceStep } from '../../engine/trace.ts';
+import { countersOf, type Counters } from '../counters.ts';
+import { selectPosition, selectSteps, selectVocab, useStore } from '../store/index.ts';
+import { compareOutputs, outputChips } from '../tokens.ts';
+import { BackToRun } from './BackToRun.tsx';
+import { TokenStream } from './TokenStream.tsx';
+
+const fmt = (x: number | null, digits = 0) => (x === null ? '…' : x.toFixed(digits));
+
+function CounterList({ c, drafter, testId }: { c: Counters; drafter: boolean; testId: string }) {
+  return (
+    <dl className="counters" data-testid={testId}>
+      <dt>tokens</dt>
+      <dd data-counter="tokens">{c.tokens}</dd>
+      <dt>target forwards</dt>
+      <dd data-counter="forwards">{c.targetForwards}</dd>
+      <dt>elapsed</dt>
+      <dd>{fmt(c.elapsedMs)} ms</dd>
+      <dt>tokens/s</dt>
+      <dd>{fmt(c.tokensPerSecond)}</dd>
+      {drafter && (
+        <>
+          <dt>drafter forwards</dt>
+          <dd>{c.draftForwards}</dd>
+          <dt title="mean acceptance length: tokens per drafted step, the bonus or correction included">τ</dt>
+          <dd>{fmt(c.meanAcceptanceLength, 2)}</dd>
+          <dt>drafts accepted</dt>
+          <dd>{c.draftAcceptanceRate === null ? '…' : `${(c.draftAcceptanceRate * 100).toFixed(0)}%`}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+const NO_STEPS: readonly TraceStep[] = [];
+
+function SpecColumn() {
+  const steps = useStore(selectSteps);
+  const position = useStore(selectPosition);
+  const vocab = useStore(selectVocab);
+  const source = useStore((s) => s.stepper.source);
+  const trace = useStore((s) => s.stepper.trace);
+  const runResult = useStore((s) => s.run.spec.result);
+  const drafter = useStore((s) => (s.stepper.source?.kind === 'run' ? s.run.settings?.drafter : s.stepper.trace?.config.drafter) ?? 'none');
+  const chips = useMemo(() => outputChips(steps, position), [steps, position]);
+  const totals = trace ? { ...trace.result, metrics: trace.metrics } : source?.kind === 'run' ? runResult : null;
+  const shown = position >= steps.length - 1;
+  const counters = countersOf(shown ? steps : steps.slice(0, position + 1), shown ? totals : null);
+  const title = source?.kind === 'run' || !source ? `Speculative (${drafter})` : `${source.kind === 'example' ? 'Recorded example' : `Imported: ${source.label}`} (${drafter})`;
+  return (
+    <div className="col">
+      <h3>{title}</h3>
+      <BackToRun />
+      <TokenStream chips={chips} vocab={vocab} currentStep={position} label="speculative output" testId="spec-output" />
+      <CounterList c={counters} drafter={drafter !== 'none'} testId="spec-counters" />
+      {!shown && <p className="muted">Counted up to step {position} of {steps.length - 1}; the totals show at the last step.</p>}
+    </div>
+  );
+}
+
+function BaselineColumn() {
+  const onRun = useStore((s) => s.stepper.source?.kind === 'run');
+  const steps = useStore((s) => (onRun ? s.run.baseline.steps : NO_STEPS));
+  const result = useStore((s) => s.run.baseline.result);
+  const vocab = useStore((s) => s.model.info?.vocab ?? null);
+  const chips = useMemo(() => outputChips(steps), [steps]);
+  return (
+    <div className="col">
+      <h3>Autoregressive baseline (none)</h3>
+      {onRun ? (
+        <>
+          <TokenStream chips={chips} vocab={vocab} label="baseline output" testId="baseline-output" />
+          <CounterList c={countersOf(steps, result)} drafter={false} testId="baseline-counters" />
+        </>
+      ) : (
+        <p className="muted">Press Run: the same prompt is then decoded one token per target forward, for comparison.</p>
+      )}
+    </div>
+  );
+}
+
+function Verdict() {
+  const run = useStore((s) => s.run);
+  const onRun = useStore((s) => s.stepper.source?.kind === 'run');
+  if (!onRun || !run.settings) return null;
+  const { spec, baseline, settings } = run;
+  const parts: ReactNode[] = [];
+  if (run.status === 'stopped') {
+    parts.push(
+      <p key="stopped" data-testid="stopped" data-steps-after-stop={run.stepsAfterStop ?? ''}>
+        Stopped{run.stepsAfterStop !== null ? `: the loop finished ${run.stepsAfterStop} step${run.stepsAfterStop === 1 ? '' : 's'} after Stop arrived` : ''}.
+        {spec.result ? ` The speculative run has ${spec.result.tokens.length} tokens.` : ''}
+      </p>,
+    );
+  }
+  const finished = spec.result?.stopReason !== 'aborted' && baseline.result !== null && baseline.result.stopReason !== 'aborted';
+  if (spec.result && baseline.result && finished) {
+    if (settings.acceptance === 'typical') {
+      parts.push(
+        <p key="lossy" className="verdict verdict-lossy" data-testid="lossy">
+          <strong>LOSSY:</strong> typical acceptance keeps drafts the target finds plausible enough, so the output is no longer
+          distributed as the target's. Compare with lossless acceptance at the same temperature.
+        </p>,
+      );
+    } else if (settings.temperature === 0) {
+      const cmp = compareOutputs(spec.result.tokens, baseline.result.tokens);
+      parts.push(
+        cmp.identical ? (
+          <p key="same" className="verdict verdict-pass" data-testid="identical" data-pass="true">
+            ✓ PASS — identical output: the speculative decode emitted the same {cmp.lengths[0]} tokens as the autoregressive baseline.
+          </p>
+        ) : (
+          <p key="same" className="verdict verdict-fail" data-testid="identical" data-pass="false">
+            ✗ FAIL — the outputs differ at token {cmp.firstDiff} ({cmp.lengths[0]} vs {cmp.lengths[1]} tokens). Greedy speculative decoding must
+            match the baseline exactly: this is a bug.
+          </p>
+        ),
+      );
+    } else {
+      parts.push(
+        <p key="dist" className="verdict" data-testid="lossless-sampling">
+          Sampling at temperature {settings.temperature}: lossless means the same <em>distribution</em>, not the same sample. Each draft is
+          accepted with probability min(1, p/q) and a rejection is replaced from the residual, so every token is distributed exactly as the
+          target alone would draw it; the two runs use their random numbers differently, so their texts differ. Greedy decoding
+          (temperature 0) shows token-for-token identity.
+        </p>,
+      );
+    }
+  }
+  if (run.speedup !== null && spec.result && baseline.result) {
+    parts.push(
+      <p key="speedup" className="speedup" data-testid="speedup">
+        Speedup <strong>{run.speedup.toFixed(2)}×</strong> (tokens/s of the speculative run over the baseline's, measured here);
+        target forward passes {spec.result.forwards.target} vs {baseline.result.forwards.target}.
+      </p>,
+    );
+  }
+  return parts.length ? <div className="verdicts">{parts}</div> : null;
+}
+
+export function RunPanel() {
+  return (
+    <section className="run-panel" aria-label="Results">
+      <div className="cols">
+        <SpecColumn />
+        <BaselineColumn />
+      </div>
+      <Verdict />
+    </section>
+  );
+}

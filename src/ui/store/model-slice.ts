@@ -1,0 +1,73 @@
+/**
+ * The model's lifecycle as the page sees it: loading with byte progress per file, what the
+ * worker told us about the model (vocabulary text, prompt suites, heads), ready, or a load
+ * error / worker crash that Retry answers with a fresh worker. Serialisable data only: the
+ * Worker and everything inside it stay in useEngine.ts and the worker.
+ */
+import type { StateCreator } from 'zustand';
+import type { ModelPart } from '../../engine/model.ts';
+import type { ModelInfo } from '../../worker/protocol.ts';
+import type { UiState } from './index.ts';
+
+export type ModelPhase = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface FileProgress {
+  loaded: number;
+  total: number | null;
+}
+
+/** 'crash': the worker itself died (its `error` event); Retry starts a fresh one. */
+export interface ModelError {
+  kind: 'load' | 'crash';
+  message: string;
+}
+
+export interface ModelState {
+  phase: ModelPhase;
+  modelId: string;
+  files: Record<string, FileProgress>;
+  info: ModelInfo | null;
+  threads: number | null;
+  crossOriginIsolated: boolean;
+  parts: ModelPart[];
+  error: ModelError | null;
+}
+
+export interface ModelSlice {
+  model: ModelState;
+  startLoading: (modelId: string) => void;
+  failModel: (error: ModelError) => void;
+}
+
+export const INITIAL_MODEL: ModelState = {
+  phase: 'idle',
+  modelId: '',
+  files: {},
+  info: null,
+  threads: null,
+  crossOriginIsolated: false,
+  parts: [],
+  error: null,
+};
+
+export const createModelSlice: StateCreator<UiState, [], [], ModelSlice> = (set) => ({
+  model: INITIAL_MODEL,
+  startLoading: (modelId) => set({ model: { ...INITIAL_MODEL, phase: 'loading', modelId } }),
+  failModel: (error) =>
+    set((s) => ({
+      model: { ...s.model, phase: 'error', error },
+      // a crash ends any run in flight: nothing more will arrive for it
+      run: s.run.status === 'running' ? { ...s.run, status: 'error', error: error.message } : s.run,
+    })),
+});
+
+/** Bytes loaded and expected over all model files so far (total is null until every size is known). */
+export function totalProgress(files: Record<string, FileProgress>): { loaded: number; total: number | null } {
+  let loaded = 0;
+  let total: number | null = 0;
+  for (const f of Object.values(files)) {
+    loaded += f.loaded;
+    total = total === null || f.total === null ? null : total + f.total;
+  }
+  return { loaded, total };
+}

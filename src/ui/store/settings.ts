@@ -1,0 +1,158 @@
+/**
+ * The run settings as the page holds them: defaults, the checks a control can violate, and
+ * the round trip through the address bar's query string, so a shared link reproduces a run.
+ *
+ *   ?drafter=heads&k=3&temperature=0.7&seed=7&prompt=In+the+beginning
+ *
+ * Parsing is defensive: a value that is missing keeps its default; one that is present but
+ * wrong also falls back to the default and adds a problem saying what was expected
+ * ("k=abc in the link is not a whole number from 1 to 32; using 4"), so a hand-edited or
+ * truncated link never breaks the page. Pure functions: no window, testable in Node.
+ *
+ * The UI imports engine modules that are plain data (drafters/types.ts, tree.ts), never
+ * engine/index.ts, which would pull onnxruntime-web into the page's bundle.
+ */
+import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
+import type { RunSettings } from '../../worker/protocol.ts';
+
+export type Settings = RunSettings;
+
+export const DEFAULT_PROMPT = 'In the beginning God created the heaven and the earth.';
+export const MAX_TOKENS_LIMIT = 1024;
+export const MAX_K = 32;
+export const MAX_PROMPT_CHARS = 8000;
+export const MAX_TEMPERATURE = 5;
+export const TREE_NAMES = Object.keys(DEFAULT_TREES) as DefaultTreeName[];
+export const ACCEPTANCES = ['lossless', 'typical'] as const;
+
+export const DEFAULT_SETTINGS: Settings = {
+  drafter: 'heads',
+  k: 4,
+  tree: 'tree-8',
+  adaptive: false,
+  pMin: 0,
+  acceptance: 'lossless',
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  seed: 0,
+  maxTokens: 64,
+  prompt: DEFAULT_PROMPT,
+};
+
+/** Query-string key of each setting, in the order links are written. */
+export const QUERY_KEYS: Record<keyof Settings, string> = {
+  drafter: 'drafter',
+  k: 'k',
+  tree: 'tree',
+  adaptive: 'adaptive',
+  pMin: 'p_min',
+  acceptance: 'acceptance',
+  temperature: 'temperature',
+  topK: 'top_k',
+  topP: 'top_p',
+  seed: 'seed',
+  maxTokens: 'max_tokens',
+  prompt: 'prompt',
+};
+
+/** Which drafters use which knobs (the engine refuses the rest, so the page disables them). */
+export const usesK = (d: DrafterName) => d === 'heads' || d === 'draft-model' || d === 'prompt-lookup';
+export const usesTree = (d: DrafterName) => d === 'heads-tree';
+export const usesAdaptive = usesK;
+export const usesPMin = (d: DrafterName) => d === 'heads' || d === 'draft-model';
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
+
+const int = (lo: number, hi: number) => (raw: string): Parsed<number> => {
+  const n = Number(raw);
+  return /^\s*\d+\s*$/.test(raw) && n >= lo && n <= hi ? { ok: true, value: n } : { ok: false, expected: `a whole number from ${lo} to ${hi}` };
+};
+
+const num = (ok: (n: number) => boolean, expected: string) => (raw: string): Parsed<number> => {
+  const n = raw.trim() === '' ? Number.NaN : Number(raw);
+  return Number.isFinite(n) && ok(n) ? { ok: true, value: n } : { ok: false, expected };
+};
+
+const oneOf = <T extends string>(names: readonly T[]) => (raw: string): Parsed<T> =>
+  (names as readonly string[]).includes(raw) ? { ok: true, value: raw as T } : { ok: false, expected: `one of ${names.join(', ')}` };
+
+const bool = (raw: string): Parsed<boolean> => {
+  if (raw === '1' || raw === 'true') return { ok: true, value: true };
+  if (raw === '0' || raw === 'false') return { ok: true, value: false };
+  return { ok: false, expected: '1 or 0' };
+};
+
+const text = (raw: string): Parsed<string> =>
+  raw.length === 0
+    ? { ok: false, expected: 'some text' }
+    : raw.length > MAX_PROMPT_CHARS
+      ? { ok: false, expected: `at most ${MAX_PROMPT_CHARS} characters` }
+      : { ok: true, value: raw };
+
+const PARSERS: { [K in keyof Settings]: (raw: string) => Parsed<Settings[K]> } = {
+  drafter: oneOf(DRAFTER_NAMES),
+  k: int(1, MAX_K),
+  tree: oneOf(TREE_NAMES),
+  adaptive: bool,
+  pMin: num((n) => n >= 0 && n < 1, 'a number from 0 (off) up to, not including, 1'),
+  acceptance: oneOf(ACCEPTANCES),
+  temperature: num((n) => n >= 0 && n <= MAX_TEMPERATURE, `a number from 0 (greedy) to ${MAX_TEMPERATURE}`),
+  topK: int(0, 100_000),
+  topP: num((n) => n > 0 && n <= 1, 'a number above 0, up to 1 (off)'),
+  seed: int(0, 2 ** 31 - 1),
+  maxTokens: int(1, MAX_TOKENS_LIMIT),
+  prompt: text,
+};
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v) : String(v));
+
+/** Settings from a query string ('?a=1&b=2' or 'a=1&b=2'), with a problem per value that had to fall back. */
+export function settingsFromQuery(search: string): { settings: Settings; problems: string[] } {
+  const q = new URLSearchParams(search);
+  const settings: Settings = { ...DEFAULT_SETTINGS };
+  const problems: string[] = [];
+  for (const key of Object.keys(QUERY_KEYS) as (keyof Settings)[]) {
+    const raw = q.get(QUERY_KEYS[key]);
+    if (raw === null) continue;
+    const parsed = PARSERS[key](raw);
+    if (parsed.ok) (settings as unknown as Record<string, unknown>)[key] = parsed.value;
+    else problems.push(`${QUERY_KEYS[key]}=${show(raw)} in the link is not ${parsed.expected}; using ${show(DEFAULT_SETTINGS[key])}.`);
+  }
+  return { settings, problems };
+}
+
+/** `search` with every setting written in (other parameters, such as model, kept). */
+export function settingsToQuery(settings: Settings, search = ''): string {
+  const q = new URLSearchParams(search);
+  for (const key of Object.keys(QUERY_KEYS) as (keyof Settings)[]) {
+    const v = settings[key];
+    q.set(QUERY_KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  return `?${q.toString()}`;
+}
+
+/** What the model can do, as far as the settings care (null while unknown). */
+export interface ModelLimits {
+  numHeads: number;
+}
+
+/** Why Run cannot go with these settings, or null. Checked again by the engine in the worker. */
+export function settingsProblem(s: Settings, limits: ModelLimits | null): string | null {
+  if (s.prompt.length === 0) return 'The prompt is empty: type some text to continue.';
+  if (s.acceptance === 'typical' && s.temperature === 0) {
+    return 'Typical acceptance is a sampling method: set a temperature above 0 (greedy verification is already exact).';
+  }
+  if (limits && s.drafter === 'heads' && s.k > limits.numHeads) {
+    return `k = ${s.k} drafts, but the model has ${limits.numHeads} draft heads: choose k from 1 to ${limits.numHeads}.`;
+  }
+  if (limits && s.drafter === 'heads-tree') {
+    const depth = Math.max(...DEFAULT_TREES[s.tree].spec.map((p) => p.length));
+    if (depth > limits.numHeads) return `${s.tree} is ${depth} deep, but the model has ${limits.numHeads} draft heads: choose a shallower tree.`;
+  }
+  return null;
+}
+
+/** Greedy verification of a greedy decode: the output must equal the baseline token for token. */
+export const isGreedy = (s: Pick<Settings, 'temperature'>) => s.temperature === 0;

@@ -1,0 +1,25 @@
+/**
+ * The decode view: settings and prompt on one side; on the other the speculative output
+ * beside the autoregressive baseline with counters, the identical-output check and the
+ * speedup, then the step under the stepper's position in full.
+ */
+import { ChipLegend } from '../components/TokenStream.tsx';
+import { Controls } from '../components/Controls.tsx';
+import { RunPanel } from '../components/RunPanel.tsx';
+import { CurrentStep } from '../components/CurrentStep.tsx';
+import { RunStatus } from '../components/RunStatus.tsx';
+import type { EngineHandle } from '../useEngine.ts';
+
+export function DecodeView({ engine }: { engine: EngineHandle }) {
+  return (
+    <div className="decode-view">
+      <Controls engine={engine} />
+      <div className="results">
+        <RunStatus onRetry={engine.run} />
+        <RunPanel />
+        <ChipLegend />
+        <CurrentStep compact />
+      </div>
+    </div>
+  );
+}

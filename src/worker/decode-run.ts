@@ -1,0 +1,116 @@
+/**
+ * One `run` request in the worker: the speculative decode, then the autoregressive baseline
+ * (drafter none, the same sampling settings and seed), each streaming its step records in
+ * time-batched `steps` messages, then the speedup and the speculative run's trace.
+ * Not here: loading (engine.worker.ts) and anything the UI does with the records.
+ */
+import {
+  buildTrace,
+  computeMetrics,
+  createDrafter,
+  speculativeGenerate,
+  speedup,
+  traceToJson,
+  type LoadedModel,
+  type SpecOptions,
+  type SpecResult,
+  type StepRecord,
+  type TraceRunConfig,
+} from '../engine/index.ts';
+import type { RunKind, RunSettings, RunSummary, WorkerResponse } from './protocol.ts';
+
+/** How often step records are posted: often enough to look live, rarely enough not to flood React. */
+const BATCH_INTERVAL_MS = 50;
+
+/** The interrupt a Stop flips; the loop reads `signal` between steps. */
+export interface RunControl {
+  controller: AbortController;
+  /** Steps finished when Stop arrived (counted over both runs), or null before a Stop. */
+  stepsAtStop: number | null;
+  /** Steps finished so far, over both runs. */
+  steps: number;
+}
+
+const CHAIN_DRAFTERS = new Set(['heads', 'draft-model', 'prompt-lookup']);
+
+/** The drafter's settings as the engine and the trace take them: only what applies to this drafter. */
+export function drafterSettings(s: RunSettings): Pick<TraceRunConfig, 'drafter' | 'k' | 'tree' | 'pMin'> {
+  return {
+    drafter: s.drafter,
+    ...(CHAIN_DRAFTERS.has(s.drafter) ? { k: s.k } : {}),
+    ...(s.drafter === 'heads-tree' ? { tree: s.tree } : {}),
+    pMin: s.drafter === 'heads' || s.drafter === 'draft-model' ? s.pMin : 0,
+  };
+}
+
+export function specOptions(s: RunSettings, kind: RunKind): SpecOptions {
+  return {
+    maxNewTokens: s.maxTokens,
+    temperature: s.temperature,
+    topK: s.topK,
+    topP: s.topP,
+    seed: s.seed,
+    // The baseline has no drafts to adapt or accept; its verifier is plain sampling either way.
+    adaptive: kind === 'spec' && s.adaptive && CHAIN_DRAFTERS.has(s.drafter),
+    acceptance: kind === 'spec' ? s.acceptance : 'lossless',
+  };
+}
+
+function summarize(r: SpecResult): RunSummary {
+  return {
+    tokens: r.tokens,
+    text: r.text,
+    promptTokens: r.promptIds.length - 1,
+    stopReason: r.stopReason,
+    forwards: r.forwards,
+    elapsedMs: r.elapsedMs,
+    lossy: r.lossy,
+    metrics: computeMetrics(r),
+  };
+}
+
+export async function decodeRun(
+  model: LoadedModel,
+  requestId: number,
+  settings: RunSettings,
+  control: RunControl,
+  post: (msg: WorkerResponse) => void,
+): Promise<void> {
+  const signal = control.controller.signal;
+  const stream = async (kind: RunKind): Promise<SpecResult> => {
+    const drafter = kind === 'spec' ? createDrafter(model, drafterSettings(settings)) : null;
+    let batch: StepRecord[] = [];
+    let last = performance.now();
+    const flush = () => {
+      if (batch.length === 0) return;
+      post({ status: 'steps', requestId, run: kind, steps: batch });
+      batch = [];
+      last = performance.now();
+    };
+    const result = await speculativeGenerate(model, drafter, settings.prompt, {
+      ...specOptions(settings, kind),
+      signal,
+      onStep: (step) => {
+        control.steps++;
+        batch.push(step);
+        if (performance.now() - last >= BATCH_INTERVAL_MS) flush();
+      },
+    });
+    flush();
+    post({ status: 'run-result', requestId, run: kind, result: summarize(result) });
+    return result;
+  };
+
+  const spec = await stream('spec');
+  const baseline = spec.stopReason === 'aborted' ? null : await stream('baseline');
+  const finished = (r: SpecResult | null): r is SpecResult => r !== null && r.stopReason !== 'aborted' && r.tokens.length > 0;
+  const config: TraceRunConfig = { ...drafterSettings(settings), ...specOptions(settings, 'spec') };
+  post({
+    status: 'complete',
+    requestId,
+    stopped: control.stepsAtStop !== null,
+    stepsAfterStop: control.stepsAtStop === null ? null : control.steps - control.stepsAtStop,
+    speedup: finished(spec) && finished(baseline) ? speedup(spec, baseline) : null,
+    traceJson: traceToJson(buildTrace(spec, config, model), { timings: true }),
+  });
+}

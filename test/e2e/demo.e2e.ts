@@ -1,0 +1,228 @@
+/**
+ * Browser end-to-end test of the demo page (harness.ts builds, serves and launches):
+ * the recorded example on show while the model downloads; a greedy decode with the default
+ * drafter (heads) whose output is identical to the baseline, with a speedup; stepping the
+ * trace with the keyboard; export, import, and a clear error for a corrupt file; Stop
+ * within one decode step; a shared link reproducing the same tokens; link values that
+ * fall back; load errors and worker crashes with Retry; a clean console. Screenshots of
+ * each view go to docs/screenshots/.
+ *
+ * Run: `npm run test:e2e` (model `toy` from public/models/toy), or with
+ * `SPACE_MODEL_DIR=build/smoke/models/toy-smoke` to test that folder instead; `--no-build`
+ * reuses dist/. Not part of `npm test` (the name does not match vitest's *.test.ts).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { check, expect, SCREENSHOTS, TIMEOUT_MS, watchErrors, withSite } from './harness.ts';
+
+const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SCREENSHOTS, name), fullPage: true });
+const attr = async (page: Page, sel: string, name: string) => (await page.locator(sel).first().getAttribute(name)) ?? '';
+const text = async (page: Page, sel: string) => (await page.locator(sel).first().textContent()) ?? '';
+const phaseIs = (page: Page, phase: string) => page.waitForSelector(`main[data-phase="${phase}"]`, { timeout: TIMEOUT_MS });
+
+/** Clicks Run and waits for that run (by its request id) to finish, stop or fail; returns its status. */
+async function run(page: Page, button = '[data-testid="run"]'): Promise<string> {
+  const before = Number(await attr(page, 'main', 'data-request'));
+  await page.click(button);
+  const done = await page.waitForSelector(
+    `main[data-request="${before + 1}"]:is([data-run="done"], [data-run="stopped"], [data-run="error"])`,
+    { timeout: TIMEOUT_MS },
+  );
+  return (await done.getAttribute('data-run')) ?? '';
+}
+
+const stepLabel = (page: Page) => text(page, '[data-testid="step-position"]');
+
+await withSite(async ({ browser, origin, modelId }) => {
+  const url = `${origin}?model=${encodeURIComponent(modelId)}`;
+  const errors: string[] = [];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  watchErrors(page, errors);
+
+  // Hold the graphs back so the first screen (example trace, progress bar) can be seen and photographed.
+  let release = () => {};
+  const held = new Promise<void>((ok) => (release = ok));
+  await page.route('**/*.onnx', async (route) => {
+    await held;
+    await route.continue().catch(() => undefined);
+  });
+  await page.goto(url);
+
+  await check('the page is cross-origin isolated (COOP/COEP headers)', async () => {
+    expect(await page.evaluate(() => self.crossOriginIsolated), 'crossOriginIsolated is false: check the preview headers in vite.config.ts');
+  });
+
+  await check('while the model downloads, the recorded example trace is on show and steppable', async () => {
+    await page.waitForSelector('[data-testid="trace-output"], [data-testid="spec-output"] .chip', { timeout: TIMEOUT_MS });
+    expect((await attr(page, 'main', 'data-phase')) === 'loading', `expected the model still loading, found ${await attr(page, 'main', 'data-phase')}`);
+    const label = await stepLabel(page);
+    expect(/^Step 0 of \d+/.test(label), `expected "Step 0 of N", found "${label}"`);
+    await page.keyboard.press('ArrowRight');
+    expect((await stepLabel(page)).startsWith('Step 1 of'), `ArrowRight did not move the example: ${await stepLabel(page)}`);
+    await shot(page, 'first-screen.png');
+  });
+  release();
+
+  await check(`model '${modelId}' loads and the worker reports ready`, async () => {
+    await page.waitForSelector('main[data-phase="ready"], main[data-phase="error"]', { timeout: TIMEOUT_MS });
+    const alert = await page.locator('[data-testid="model-error"]').textContent({ timeout: 100 }).catch(() => null);
+    expect(alert === null, `the page shows an error instead: ${alert}`);
+    expect(/Ready: \d+ thread/.test(await text(page, '[data-testid="runtime"]')), 'no "Ready: N threads" line');
+  });
+
+  await check('a greedy decode with heads: identical output to the baseline, and a speedup', async () => {
+    expect((await page.inputValue('#drafter')) === 'heads', 'the default drafter is not heads');
+    const status = await run(page);
+    expect(status === 'done', `the run ended ${status}: ${await text(page, '[data-testid="run-error"]').catch(() => '')}`);
+    const verdict = page.locator('[data-testid="identical"]');
+    expect((await verdict.getAttribute('data-pass')) === 'true', `identical-output check: ${await verdict.textContent()}`);
+    const speedup = await text(page, '[data-testid="speedup"]');
+    expect(/Speedup \d+\.\d\d×/.test(speedup), `no speedup shown: "${speedup}"`);
+    const spec = await attr(page, '[data-testid="spec-output"]', 'data-tokens');
+    expect(spec.length > 0 && spec === (await attr(page, '[data-testid="baseline-output"]', 'data-tokens')), 'token streams differ');
+    console.log(`        ${speedup.replace(/\s+/g, ' ')}`);
+    await shot(page, 'decode.png');
+  });
+
+  await check('the trace stepper steps through the run with the keyboard', async () => {
+    await page.click('nav.tabs a[href="#/trace"]');
+    await page.waitForSelector('[data-testid="trace-source"][data-kind="run"]');
+    await page.locator('body').press('Home');
+    const last = Number(/of (\d+)/.exec(await stepLabel(page))?.[1]);
+    expect(last >= 2, `expected several steps, found "${await stepLabel(page)}"`);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect((await stepLabel(page)).startsWith('Step 2 of'), `after → →: ${await stepLabel(page)}`);
+    await page.keyboard.press('ArrowLeft');
+    expect((await stepLabel(page)).startsWith('Step 1 of'), `after ←: ${await stepLabel(page)}`);
+    expect((await attr(page, '[data-testid="step-detail"]', 'data-step')) === '1', 'the detail does not show step 1');
+    expect((await text(page, '[data-testid="kv"]')).includes('→'), 'no KV cache line');
+    await page.keyboard.press('End');
+    expect((await stepLabel(page)).startsWith(`Step ${last} of`), `after End: ${await stepLabel(page)}`);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await shot(page, 'trace.png');
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'space-e2e-'));
+  await check('export the trace, then import the file', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export"]')]);
+    const saved = join(dir, download.suggestedFilename());
+    await download.saveAs(saved);
+    const steps = JSON.parse(readFileSync(saved, 'utf8')).steps.length as number;
+    await page.setInputFiles('[data-testid="import"]', saved);
+    await page.waitForSelector('[data-testid="trace-source"][data-kind="import"]');
+    expect((await text(page, '[data-testid="trace-source"]')).includes(download.suggestedFilename()), 'the imported file is not named');
+    expect((await stepLabel(page)) === `Step 0 of ${steps - 1} (prefill)`, `imported trace: ${await stepLabel(page)}`);
+  });
+
+  await check('a corrupt trace file gives a clear error and the page stays usable', async () => {
+    const corrupt = JSON.stringify({ format: 'space-decode-trace', version: 1, model: { id: 'x', vocab_size: 'many' } });
+    await page.setInputFiles('[data-testid="import"]', { name: 'corrupt.json', mimeType: 'application/json', buffer: Buffer.from(corrupt) });
+    const err = await (await page.waitForSelector('[data-testid="import-error"]')).textContent();
+    expect(!!err && err.includes('corrupt.json') && err.includes('model.vocab_size'), `unclear error: "${err}"`);
+    expect((await attr(page, '[data-testid="trace-source"]', 'data-kind')) === 'import', 'the previous trace is gone');
+    await page.locator('body').press('ArrowRight');
+    expect((await stepLabel(page)).startsWith('Step 1 of'), 'the stepper stopped working');
+    await page.setInputFiles('[data-testid="import"]', { name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{"format": ') });
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-error"]')?.textContent?.includes('"not-json.json" is not valid JSON'));
+    await shot(page, 'import-error.png');
+    await page.click('[data-testid="show-run"]');
+    await page.waitForSelector('[data-testid="trace-source"][data-kind="run"]');
+  });
+
+  await check('Stop ends a long decode within one step', async () => {
+    await page.click('nav.tabs a[href="#/decode"]');
+    await page.selectOption('#drafter', 'draft-model');
+    await page.fill('input[name="k"]', '1');
+    await page.fill('input[name="temperature"]', '1');
+    await page.fill('input[name="max_tokens"]', (await attr(page, 'input[name="max_tokens"]', 'max')) || '256');
+    for (let attempt = 1; ; attempt++) {
+      await page.click('[data-testid="run"]');
+      await page.waitForSelector('main[data-run="running"]', { timeout: TIMEOUT_MS });
+      await page.click('[data-testid="stop"]');
+      await page.waitForSelector('main:is([data-run="stopped"], [data-run="done"])', { timeout: TIMEOUT_MS });
+      if ((await attr(page, 'main', 'data-run')) === 'stopped') break;
+      expect(attempt < 3, 'three runs finished before Stop arrived: make the run longer');
+      await page.fill('input[name="seed"]', String(attempt));
+    }
+    const after = await attr(page, '[data-testid="stopped"]', 'data-steps-after-stop');
+    expect(after === '0' || after === '1', `the loop ran ${after} steps after Stop arrived`);
+    console.log(`        ${(await text(page, '[data-testid="stopped"]')).trim()}`);
+    expect((await page.locator('[data-testid="stop"]').isDisabled()) && (await page.locator('[data-testid="run"]').isEnabled()), 'buttons not reset');
+  });
+
+  await check('the same settings from a shared link reproduce the same tokens', async () => {
+    await page.fill('input[name="max_tokens"]', '40');
+    await page.fill('input[name="temperature"]', '0.8');
+    await page.fill('input[name="seed"]', '7');
+    await page.fill('input[name="k"]', '3');
+    expect((await run(page)) === 'done', 'the first run did not finish');
+    const shared = page.url();
+    expect(shared.includes('temperature=0.8') && shared.includes('seed=7') && shared.includes('drafter=draft-model'), `the link lacks the settings: ${shared}`);
+    const tokens = await attr(page, '[data-testid="spec-output"]', 'data-tokens');
+    const baseline = await attr(page, '[data-testid="baseline-output"]', 'data-tokens');
+    const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    watchErrors(p, errors);
+    await p.goto(shared);
+    await phaseIs(p, 'ready');
+    expect((await p.inputValue('input[name="seed"]')) === '7' && (await p.inputValue('#drafter')) === 'draft-model', 'the link did not set the controls');
+    expect((await run(p)) === 'done', 'the second run did not finish');
+    expect((await attr(p, '[data-testid="spec-output"]', 'data-tokens')) === tokens, 'the speculative tokens differ');
+    expect((await attr(p, '[data-testid="baseline-output"]', 'data-tokens')) === baseline, 'the baseline tokens differ');
+    expect((await p.locator('[data-testid="lossless-sampling"]').count()) === 1, 'no note on what lossless means for sampling');
+    await shot(p, 'phone-decode.png');
+    await p.click('nav.tabs a[href="#/trace"]');
+    await p.locator('body').press('ArrowRight');
+    await shot(p, 'phone-trace.png');
+    await p.close();
+  });
+
+  await check('bad values in a link fall back with a note, and the page works', async () => {
+    const p = await browser.newPage();
+    watchErrors(p, errors);
+    await p.goto(`${url}&k=abc&temperature=-1&drafter=heads`);
+    const note = await (await p.waitForSelector('[data-testid="url-problems"]')).textContent();
+    expect(!!note && note.includes('k="abc"') && note.includes('temperature="-1"'), `unclear note: "${note}"`);
+    await phaseIs(p, 'ready');
+    expect((await run(p)) === 'done', 'a run with the fallback values did not finish');
+    await p.close();
+  });
+
+  await check('an empty prompt disables Run and says why', async () => {
+    await page.fill('textarea[name="prompt"]', '');
+    expect(await page.locator('[data-testid="run"]').isDisabled(), 'Run is enabled with an empty prompt');
+    expect((await text(page, '[data-testid="settings-problem"]')).includes('prompt is empty'), 'no reason shown');
+  });
+
+  await check('no console errors or uncaught exceptions', async () => {
+    expect(errors.length === 0, errors.join('\n'));
+  });
+
+  await check('a missing model shows an error with Retry, not a blank page', async () => {
+    const p = await browser.newPage();
+    await p.goto(`${origin}?model=no-such-model`);
+    await phaseIs(p, 'error');
+    const msg = await text(p, '[data-testid="model-error"]');
+    expect(msg.includes('no-such-model') && msg.includes('not found'), `unexpected error text: "${msg}"`);
+    expect(await p.locator('[data-testid="model-error"] button:has-text("Retry")').isVisible(), 'no Retry button');
+    expect((await p.locator('[data-testid="trace-output"], [data-testid="spec-output"] .chip').count()) > 0, 'the example trace is not on show');
+    await p.close();
+  });
+
+  await check('a crashed worker shows an error, and Retry starts a working one', async () => {
+    const p = await browser.newPage();
+    const workerScript = /\/assets\/engine\.worker-[^/]*\.js$/;
+    await p.route(workerScript, (route) => route.fulfill({ contentType: 'text/javascript', body: "throw new Error('simulated worker crash');" }));
+    await p.goto(url);
+    await phaseIs(p, 'error');
+    const msg = await text(p, '[data-testid="model-error"]');
+    expect(msg.includes('engine worker stopped unexpectedly'), `unexpected error text: "${msg}"`);
+    await p.unroute(workerScript);
+    await p.click('[data-testid="model-error"] button:has-text("Retry")');
+    await phaseIs(p, 'ready');
+    await p.close();
+  });
+});
