@@ -11,7 +11,7 @@
 import { rngChooser, type Chooser } from './choice.ts';
 import type { Draft, DraftNodeInfo, DraftSkip, Drafter } from './drafters/types.ts';
 import { yieldToEventLoop } from './event-loop.ts';
-import { decodeSettings, type GenerateOptions, type StopReason } from './generate.ts';
+import { decodeSettings, type GenerateOptions, type StopReason } from './decode-settings.ts';
 import { causalBias } from './lm.ts';
 import type { LoadedModel } from './model.ts';
 import { preparePrompt, type Prompt } from './prompt.ts';

@@ -8,9 +8,9 @@
  *
  * Field names are the engine's, except model (config.json's) and metrics (vLLM's).
  */
-import { defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/index.ts';
+import { defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/settings.ts';
 import type { DrafterName } from './drafters/types.ts';
-import { decodeSettings, type StopReason } from './generate.ts';
+import { decodeSettings, type StopReason } from './decode-settings.ts';
 import { computeMetrics, TIMED_METRICS, type Metrics } from './metrics.ts';
 import type { LoadedModel } from './model.ts';
 import type { Acceptance, SpecOptions, SpecResult, StepRecord, StepTimings } from './speculative.ts';

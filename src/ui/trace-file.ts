@@ -4,25 +4,12 @@
  * then replayed (trace-replay.ts), so only a trace whose steps add up reaches the stepper,
  * and a broken one gives an error naming the file and the problem. Export saves the text as
  * a file.
- *
- * This is engine/trace.ts's parseTrace plus the replay check, imported piecewise because
- * trace.ts reaches onnxruntime-web (through the drafters), which must stay out of the page's
- * bundle; test/ui-trace-file.test.ts checks the two parse the same.
  */
-import { checkTraceSize, MAX_TRACE_CHARS, validateTrace } from '../engine/trace-schema.ts';
-import { replayTrace } from '../engine/trace-replay.ts';
-import type { Trace } from '../engine/trace.ts';
+import { MAX_TRACE_CHARS, parseTrace, replayTrace, type Trace } from '../engine/trace.ts';
 
 /** A checked trace from JSON text; throws an Error whose message names `where` and the problem. */
 export function parseTraceText(text: string, where: string): Trace {
-  checkTraceSize(text, where);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${where} is not valid JSON (${(e as Error).message}); expected a decode trace as written by traceToJson`);
-  }
-  const trace = validateTrace(raw, where);
+  const trace = parseTrace(text, where);
   const { mismatch } = replayTrace(trace);
   if (mismatch) {
     throw new Error(`${where} is a decode trace whose steps do not add up: ${mismatch.message}. Re-record the run; an edited trace cannot be shown as if it had been decoded.`);

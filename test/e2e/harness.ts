@@ -11,7 +11,8 @@ import { build, preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = resolve(ROOT, 'dist');
-export const SCREENSHOTS = resolve(ROOT, 'docs/screenshots');
+/** Where screenshots go; SPACE_SCREENSHOTS_DIR keeps a test of another model from replacing the shipped ones. */
+export const SCREENSHOTS = resolve(ROOT, process.env.SPACE_SCREENSHOTS_DIR ?? 'docs/screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const TIMEOUT_MS = 120_000;
 

@@ -3,37 +3,11 @@
  * with errors that say which setting is wrong and what would work.
  */
 import type { LoadedModel } from '../model.ts';
-import { buildTree, DEFAULT_TREES, type DefaultTreeName, type Tree, type TreeSpec } from '../tree.ts';
 import { DraftModelDrafter } from './draft-model.ts';
 import { HeadsDrafter } from './heads.ts';
 import { PromptLookupDrafter } from './prompt-lookup.ts';
-import { DRAFTER_NAMES, type Drafter, type DrafterName } from './types.ts';
-
-export interface DrafterSettings {
-  drafter: DrafterName;
-  /** Chain length (heads: 1..K; draft-model and prompt-lookup: 1..32). Default: K for heads, 4 otherwise. */
-  k?: number;
-  /** heads-tree: a default tree's name or a list of index paths. Default 'tree-8'. */
-  tree?: DefaultTreeName | TreeSpec;
-  /** Confidence stopping: stop drafting below this top probability (0 = off). */
-  pMin?: number;
-}
-
-export const DEFAULT_TREE: DefaultTreeName = 'tree-8';
-
-export function resolveTree(tree: DefaultTreeName | TreeSpec | undefined, numHeads: number): Tree {
-  const t = tree ?? DEFAULT_TREE;
-  if (typeof t === 'string') {
-    const found = (DEFAULT_TREES as Record<string, { spec: TreeSpec }>)[t];
-    if (!found) throw new Error(`unknown tree '${t}'; choose one of ${Object.keys(DEFAULT_TREES).join(', ')} or give index paths`);
-    return buildTree(found.spec, { numHeads });
-  }
-  return buildTree(t, { numHeads });
-}
-
-export function defaultK(model: Pick<LoadedModel, 'config'>, drafter: DrafterName): number {
-  return drafter === 'heads' || drafter === 'heads-tree' ? model.config.heads.num_heads : 4;
-}
+import { defaultK, resolveTree, type DrafterSettings } from './settings.ts';
+import { DRAFTER_NAMES, type Drafter } from './types.ts';
 
 /** null for 'none' (plain autoregressive decoding). */
 export function createDrafter(model: Pick<LoadedModel, 'config' | 'heads' | 'draftModel'>, s: DrafterSettings): Drafter | null {
@@ -63,4 +37,5 @@ export function createDrafter(model: Pick<LoadedModel, 'config' | 'heads' | 'dra
 }
 
 export type { Drafter, DrafterName } from './types.ts';
+export { defaultK, DEFAULT_TREE, resolveTree, type DrafterSettings } from './settings.ts';
 export { DRAFTER_NAMES } from './types.ts';

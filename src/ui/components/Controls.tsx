@@ -158,6 +158,10 @@ function RunButtons({ engine }: { engine: EngineHandle }) {
       <button type="button" data-testid="stop" disabled={!running} onClick={engine.stop}>
         Stop
       </button>
+      <small className="muted buttons-note">
+        Step and Pause move through the steps already decoded; the worker decodes each run to its end (the seed fixes every draw, so
+        pausing changes nothing). Stop ends the decoding itself.
+      </small>
       {problem && (
         <p className="field-problem" role="status" data-testid="settings-problem">
           {problem}

@@ -58,6 +58,11 @@ function SpecColumn() {
     <div className="col">
       <h3>{title}</h3>
       <BackToRun />
+      {trace && source?.kind !== 'run' && (
+        <p className="muted prompt-tail">
+          Prompt: <q className="tok">{trace.prompt.text.length > 160 ? `…${trace.prompt.text.slice(-160)}` : trace.prompt.text}</q>
+        </p>
+      )}
       <TokenStream chips={chips} vocab={vocab} currentStep={position} label="speculative output" testId="spec-output" />
       <CounterList c={counters} drafter={drafter !== 'none'} testId="spec-counters" />
       {!shown && <p className="muted">Counted up to step {position} of {steps.length - 1}; the totals show at the last step.</p>}
