@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
+import { Rng } from '../src/engine/rng.ts';
 import { argmax, sampleFrom, toProbs, validateSampling } from '../src/engine/sampling.ts';
 
 const logits = new Float32Array([1, 2, 3, 4].map(Math.log));
@@ -72,5 +73,41 @@ describe('sampleFrom', () => {
 
   it('refuses a distribution with no mass', () => {
     expect(() => sampleFrom([0, 0], 0.5)).toThrow(/no mass/);
+  });
+});
+
+describe('toProbs top-k / top-p kept set', () => {
+  /** The definition, written the slow way: rank ids by (prob desc, id asc), keep a prefix. */
+  function reference(logits: Float32Array, temperature: number, topK: number, topP: number): Float64Array {
+    const full = toProbs(logits, { temperature, topK: 0, topP: 1 });
+    const V = full.length;
+    if (!(topK > 0 && topK < V) && topP >= 1) return full; // nothing filtered: no renormalisation
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => full[b]! - full[a]! || a - b);
+    let keep = topK > 0 && topK < V ? topK : V;
+    if (topP < 1) {
+      let cum = 0;
+      for (let r = 0; r < keep; r++) {
+        cum += full[order[r]!]!;
+        if (cum >= topP) { keep = r + 1; break; }
+      }
+    }
+    let kept = 0;
+    for (let r = 0; r < keep; r++) kept += full[order[r]!]!;
+    const out = new Float64Array(V);
+    for (let r = 0; r < keep; r++) out[order[r]!] = full[order[r]!]! / kept;
+    return out;
+  }
+
+  it('equals the ranked-prefix definition exactly, ties included', () => {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const V = 2 + Math.floor(rng.uniform() * 60);
+      // coarse logits make exact ties common
+      const logits = Float32Array.from({ length: V }, () => Math.floor(rng.uniform() * 6) - 3);
+      const temperature = 0.3 + rng.uniform() * 1.5;
+      const topK = Math.floor(rng.uniform() * (V + 2));
+      const topP = rng.uniform() < 0.3 ? 1 : 0.05 + rng.uniform() * 0.95;
+      expect(Array.from(toProbs(logits, { temperature, topK, topP }))).toEqual(Array.from(reference(logits, temperature, topK, topP)));
+    }
   });
 });

@@ -71,24 +71,32 @@ export function toProbs(
   const useP = params.topP < 1;
   if (!useK && !useP) return probs;
 
-  // Rank by probability, ties by token id, so the kept set never depends on sort stability.
-  const order = Array.from({ length: V }, (_, i) => i);
-  order.sort((a, b) => probs[b]! - probs[a]! || a - b);
+  // The kept set is the top `keep` tokens ranked by probability, ties by token id. Only the
+  // cut-off probability is needed to find it, so sort the values (a native typed-array sort,
+  // ~20x faster than sorting indices with a comparator) rather than the token ids.
+  const sorted = Float64Array.from(probs).sort(); // ascending
   let keep = useK ? params.topK : V;
   if (useP) {
     let cum = 0;
     for (let r = 0; r < keep; r++) {
-      cum += probs[order[r]!]!;
+      cum += sorted[V - 1 - r]!;
       if (cum >= params.topP) {
         keep = r + 1;
         break;
       }
     }
   }
-  const out = new Float64Array(V);
   let kept = 0;
-  for (let r = 0; r < keep; r++) kept += probs[order[r]!]!;
-  for (let r = 0; r < keep; r++) out[order[r]!] = probs[order[r]!]! / kept;
+  for (let r = 0; r < keep; r++) kept += sorted[V - 1 - r]!; // rank order, as the cumulative sum above
+  const cutoff = sorted[V - keep]!;
+  let above = 0;
+  for (let i = 0; i < V; i++) if (probs[i]! > cutoff) above++;
+  let ties = keep - above; // tokens at exactly the cut-off probability still kept: the lowest ids
+  const out = new Float64Array(V);
+  for (let i = 0; i < V; i++) {
+    const p = probs[i]!;
+    if (p > cutoff || (p === cutoff && ties-- > 0)) out[i] = p / kept;
+  }
   return out;
 }
 
