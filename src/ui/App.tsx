@@ -2,14 +2,19 @@
  * The page shell: title, the model's load status (byte progress, then ready), a load error
  * or worker crash with Retry, notes on link values that fell back, and the views as tabs
  * (routes.ts). The recorded example trace is on show from the start, so the page is useful
- * while the model downloads. All model text is rendered as React text, never as HTML.
+ * while the model downloads. The Compare view and the Speedup simulator load on first visit
+ * (they bring the chart library). All model text is rendered as React text, never as HTML.
  */
+import { lazy, Suspense } from 'react';
 import { useStore, totalProgress } from './store/index.ts';
 import { useExampleTrace, usePlayback, useStepKeys } from './hooks/useStepper.ts';
 import { hrefOf, ROUTES, useRoute } from './routes.ts';
 import { modelIdFromPage, useEngine } from './useEngine.ts';
 import { DecodeView } from './views/DecodeView.tsx';
 import { TraceView } from './views/TraceView.tsx';
+
+const CompareView = lazy(() => import('./views/CompareView.tsx'));
+const SimulatorView = lazy(() => import('./views/SimulatorView.tsx'));
 
 const modelId = modelIdFromPage();
 
@@ -42,6 +47,10 @@ export function App() {
       </nav>
       {route === 'decode' && <DecodeView engine={engine} />}
       {route === 'trace' && <TraceView />}
+      <Suspense fallback={<p className="muted">Loading the view…</p>}>
+        {route === 'compare' && <CompareView engine={engine} />}
+        {route === 'simulator' && <SimulatorView engine={engine} />}
+      </Suspense>
     </main>
   );
 }

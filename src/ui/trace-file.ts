@@ -35,8 +35,8 @@ export function traceFileName(trace: Trace): string {
 }
 
 /** Offers `text` as a download named `name` (a Blob URL, revoked once the click has been handled). */
-export function downloadText(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+export function downloadText(text: string, name: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

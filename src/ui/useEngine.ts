@@ -5,8 +5,9 @@
  * next to the page, so the site works from any folder of a static host.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import type { WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
-import { useStore } from './store/index.ts';
+import type { ModelInfo, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
+import { compareProblem } from './compare/configs.ts';
+import { selectEngineBusy, useStore } from './store/index.ts';
 import { selectPosition, selectSteps } from './store/stepper-slice.ts';
 import { settingsProblem } from './store/settings.ts';
 import { writeUrlNow } from './store/url-sync.ts';
@@ -15,6 +16,17 @@ export const DEFAULT_MODEL_ID = 'toy';
 /** Where vite.config.ts serves onnxruntime-web's runtime files, relative to the page. */
 const ORT_DIR = 'ort/';
 const MODEL_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+/** The cost curve: forwards over n = 1..20 new tokens after 128 cached ones (mid-decode for a suite prompt), median of 7. */
+export const COST_CONTEXT = 128;
+export const COST_MAX_N = 20;
+export const COST_REPS = 7;
+
+/** What compareProblem needs to know of the model (null while unknown). */
+export function limitsOf(info: ModelInfo | null) {
+  if (!info) return null;
+  const suiteSizes = info.suites ? { prose: info.suites.prose.length, code: info.suites.code.length, repetitive: info.suites.repetitive.length } : null;
+  return { numHeads: info.numHeads, suiteSizes };
+}
 
 export function modelIdFromPage(): string {
   return new URLSearchParams(window.location.search).get('model') ?? DEFAULT_MODEL_ID;
@@ -25,7 +37,12 @@ export interface EngineHandle {
   run: () => void;
   /** Show the next step of the run on show, or start a new run paused at its prefill. */
   step: () => void;
+  /** Stop the job in progress: a decode, a comparison or a cost measurement. */
   stop: () => void;
+  /** Run the Compare view's comparison. */
+  compare: () => void;
+  /** Measure the cost curve t(n) for the Speedup simulator. */
+  measureCost: () => void;
   /** Load the model again in a fresh worker (after a load error or a crash). */
   reload: () => void;
 }
@@ -83,7 +100,7 @@ export function useEngine(modelId: string): EngineHandle {
   const begin = useCallback((mode: 'run' | 'step') => {
     const worker = workerRef.current;
     const s = useStore.getState();
-    if (!worker || s.model.phase !== 'ready' || s.run.status === 'running') return;
+    if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
     const problem = settingsProblem(s.settings, s.model.info);
     if (problem) return s.failRun(problem);
     writeUrlNow();
@@ -105,5 +122,23 @@ export function useEngine(modelId: string): EngineHandle {
     if (workerRef.current) send(workerRef.current, { type: 'stop' });
   }, []);
 
-  return { run, step, stop, reload: start };
+  const compare = useCallback(() => {
+    const worker = workerRef.current;
+    const s = useStore.getState();
+    if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
+    const problem = compareProblem(s.compare.settings, limitsOf(s.model.info));
+    if (problem) return s.failCompare(problem);
+    const { requestId, settings } = s.startCompare();
+    send(worker, { type: 'compare', requestId, settings });
+  }, []);
+
+  const measureCost = useCallback(() => {
+    const worker = workerRef.current;
+    const s = useStore.getState();
+    if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
+    const requestId = s.startMeasure();
+    send(worker, { type: 'measure-cost', requestId, context: COST_CONTEXT, maxN: COST_MAX_N, reps: COST_REPS });
+  }, []);
+
+  return { run, step, stop, compare, measureCost, reload: start };
 }

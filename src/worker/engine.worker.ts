@@ -3,7 +3,8 @@
  * `load` reads config.json, tokenizer.json and prompts.json first and sends them as
  * `model-info` (so the page can show token text and prompt presets while the graphs
  * download), then loads the graphs with byte progress, warms every session up with a short
- * decode, and says `ready`. `run` is decode-run.ts; `stop` aborts it between two steps.
+ * decode, and says `ready`. `run` is decode-run.ts, `compare` compare-run.ts, `measure-cost`
+ * measure-cost.ts; one job at a time, and `stop` aborts it between two steps (or forwards).
  */
 import {
   configureOrt,
@@ -19,8 +20,10 @@ import {
   type ModelPart,
 } from '../engine/index.ts';
 import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
+import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
-import type { ModelInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
+import { measureCost } from './measure-cost.ts';
+import type { ErrorPhase, ModelInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
 const WARMUP_PROMPT = 'The';
@@ -30,7 +33,9 @@ const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
 
 let model: LoadedModel | null = null;
 let loading = false;
-let running: RunControl | null = null;
+/** The job in progress and what it is, for Stop and for the refusal of a second job. */
+let running: (RunControl & { what: string }) | null = null;
+let suites: PromptSuites | null = null;
 let threads = 1;
 
 function post(msg: WorkerResponse): void {
@@ -113,7 +118,9 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
   try {
     configureRuntime(req.ortUrl);
     const files = cachedText(urlFiles(req.modelUrl));
-    post({ status: 'model-info', info: await modelInfo(files) });
+    const info = await modelInfo(files);
+    suites = info.suites;
+    post({ status: 'model-info', info });
     let lastProgress = 0;
     m = await loadModel(files, {
       parts,
@@ -138,14 +145,15 @@ function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
   post({ status: 'ready', modelId: m.id, threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
 }
 
-async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
-  const fail = (message: string) => post({ status: 'error', phase: 'run', requestId: req.requestId, message });
+/** Runs one job with a fresh interrupt, refusing it while another is in progress. */
+async function job(phase: Exclude<ErrorPhase, 'load'>, what: string, requestId: number, body: (m: LoadedModel, control: RunControl) => Promise<void>): Promise<void> {
+  const fail = (message: string) => post({ status: 'error', phase, requestId, message });
   if (!model) return fail('No model is loaded yet: wait for the progress bar to finish, or press Retry to load it again.');
-  if (running) return fail('A run is already in progress: press Stop first.');
-  const control: RunControl = { controller: new AbortController(), stepsAtStop: null, steps: 0 };
+  if (running) return fail(`The engine is busy with ${running.what}: wait for it to finish, or stop it first.`);
+  const control: RunControl & { what: string } = { controller: new AbortController(), stepsAtStop: null, steps: 0, what };
   running = control;
   try {
-    await decodeRun(model, req.requestId, req.settings, control, post);
+    await body(model, control);
   } catch (e) {
     fail(messageOf(e));
   } finally {
@@ -160,7 +168,13 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       void load(req);
       break;
     case 'run':
-      void run(req);
+      void job('run', 'a decode run', req.requestId, (m, c) => decodeRun(m, req.requestId, req.settings, c, post));
+      break;
+    case 'compare':
+      void job('compare', 'a comparison', req.requestId, (m, c) => compareRun(m, suites, req.requestId, req.settings, c, post));
+      break;
+    case 'measure-cost':
+      void job('cost', 'a cost measurement', req.requestId, (m, c) => measureCost(m, req, c, post));
       break;
     case 'stop':
       if (running && running.stepsAtStop === null) {

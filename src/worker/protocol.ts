@@ -1,8 +1,10 @@
 /**
  * The messages between the UI and the engine worker (protocol v2), as two discriminated
  * unions shared by both sides, so that a misspelt or incomplete message is a compile error.
- * In: `{ type, ... }` (load, run, stop). Out: `{ status, ... }` (loading, model-info,
- * progress, ready, steps, run-result, complete, error).
+ * In: `{ type, ... }` (load, run, compare, measure-cost, stop). Out: `{ status, ... }`
+ * (loading, model-info, progress, ready, steps, run-result, complete, compare-progress,
+ * compare-prompt, compare-complete, cost-progress, cost-curve, error). The worker does one
+ * job at a time (a run, a comparison or a cost measurement); `stop` ends whichever it is.
  *
  * A `run` decodes the prompt twice, one after the other: speculatively with the chosen
  * drafter, then autoregressively (drafter `none`, the same sampling settings and seed) as
@@ -15,6 +17,13 @@
  * a pause. `stop` really interrupts: the loop checks it between steps, so a run ends within
  * one decode step of the message arriving (`complete.stepsAfterStop` says how many).
  *
+ * A `compare` is the bench (src/cli/bench.ts) in the page: for each prompt of a suite, the
+ * autoregressive baseline at each temperature the configurations use, then every
+ * configuration, interleaved so machine drift hits all alike, after a short untimed warm-up
+ * of each. One `compare-prompt` per finished prompt carries its figures; a Stop drops the
+ * prompt in progress. `measure-cost` times bare target forwards over n = 1..maxN new tokens
+ * after a realistic context: the cost curve t(n) the Speedup simulator projects from.
+ *
  * Everything here is structured-clone data: no tensors, sessions or class instances.
  */
 import type {
@@ -26,7 +35,7 @@ import type {
   StepRecord,
   StopReason,
 } from '../engine/index.ts';
-import type { PromptSuites } from '../engine/suites.ts';
+import type { PromptSuites, SuiteName } from '../engine/suites.ts';
 
 /** What a run decodes and how: everything a shared link must carry to reproduce it. */
 export interface RunSettings {
@@ -65,7 +74,18 @@ export type WorkerRequest =
       parts?: ModelPart[];
     }
   | { type: 'run'; requestId: number; settings: RunSettings }
-  /** Interrupt the running decode (speculative or baseline); `complete` follows with stopped: true. */
+  | { type: 'compare'; requestId: number; settings: CompareSettings }
+  | {
+      type: 'measure-cost';
+      requestId: number;
+      /** Tokens already in the KV cache before each timed forward (capped at the model's context minus maxN). */
+      context: number;
+      /** Largest n timed: n = 1..maxN. */
+      maxN: number;
+      /** Timed forwards per n (after one untimed); the curve keeps their median. */
+      reps: number;
+    }
+  /** Interrupt the job in progress (a decode, a comparison, a measurement); its closing message says stopped: true. */
   | { type: 'stop' };
 
 export type RunKind = 'spec' | 'baseline';
@@ -99,8 +119,67 @@ export interface ModelInfo {
   suites: PromptSuites | null;
 }
 
-/** Which step failed: the UI's Retry repeats that step. */
-export type ErrorPhase = 'load' | 'run';
+/** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy). */
+export interface CompareConfig {
+  drafter: Exclude<DrafterName, 'none'>;
+  /** Chains (heads, draft-model, prompt-lookup): drafts per step; ignored by heads-tree. */
+  k: number;
+  /** heads-tree only. */
+  tree: DefaultTreeName;
+  temperature: number;
+}
+
+export interface CompareSettings {
+  suite: SuiteName;
+  /** The first N prompts of the suite. */
+  prompts: number;
+  maxTokens: number;
+  configs: CompareConfig[];
+}
+
+/**
+ * What one decode of one prompt measured, under the names of engine/metrics.ts (vLLM's and
+ * Leviathan's; docs/trace-format.md defines them). Drafter-only figures are null for a baseline.
+ */
+export interface CompareCell {
+  tokens: number;
+  stop_reason: StopReason;
+  elapsed_ms: number;
+  /** Tokens/s over the autoregressive baseline's on the same prompt at the same temperature; null for a baseline. */
+  speedup: number | null;
+  draft_acceptance_rate: number | null;
+  mean_acceptance_length: number | null;
+  /** [k_max] share of drafted steps whose i-th draft was accepted. */
+  acceptance_rate_per_position: number[];
+  target_forwards_per_token: number | null;
+  tokens_per_second: number | null;
+  alpha: number | null;
+  gamma: number | null;
+  cost_coefficient: number | null;
+  predicted_speedup: number | null;
+  /** [a] = decode steps that accepted a drafted tokens (0: only the target's own token). */
+  accept_length_histogram: number[];
+}
+
+/** One prompt of a comparison: its baselines (one per temperature in use) and a cell per configuration. */
+export interface ComparePrompt {
+  id: string;
+  suite: SuiteName;
+  baselines: { temperature: number; cell: CompareCell }[];
+  /** cells[j] is configs[j]'s. */
+  cells: CompareCell[];
+}
+
+/** t(n): the median time of a bare target forward over n new tokens, with the spread of the runs. */
+export interface CostPoint {
+  n: number;
+  ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/** Which job failed: the UI's Retry repeats that job. */
+export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost';
 
 /** Worker -> UI. */
 export type WorkerResponse =
@@ -125,4 +204,31 @@ export type WorkerResponse =
       /** The speculative run as a decode trace (docs/trace-format.md), timings included. */
       traceJson: string;
     }
+  /** Before each decode of a comparison: which prompt and which of its runs (baselines first). */
+  | {
+      status: 'compare-progress';
+      requestId: number;
+      /** 1-based; 0 while warming up. */
+      prompt: number;
+      prompts: number;
+      /** 1-based over the baselines and the configurations. */
+      run: number;
+      runs: number;
+      /** e.g. 'autoregressive, greedy' or 'heads k=3, greedy'. */
+      label: string;
+    }
+  | { status: 'compare-prompt'; requestId: number; prompt: ComparePrompt }
+  | { status: 'compare-complete'; requestId: number; stopped: boolean; stepsAfterStop: number | null }
+  | { status: 'cost-progress'; requestId: number; done: number; total: number }
+  | {
+      status: 'cost-curve';
+      requestId: number;
+      context: number;
+      reps: number;
+      points: CostPoint[];
+      /** Median time of one Medusa heads forward and one 1-token draft-model forward (null when not loaded): drafting costs. */
+      headsMs: number | null;
+      draftModelMs: number | null;
+    }
+  | { status: 'cost-stopped'; requestId: number }
   | { status: 'error'; phase: ErrorPhase; requestId?: number; message: string };

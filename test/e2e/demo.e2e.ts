@@ -4,8 +4,10 @@
  * drafter (heads) whose output is identical to the baseline, with a speedup; stepping the
  * trace with the keyboard; export, import, and a clear error for a corrupt file; Stop
  * within one decode step; a shared link reproducing the same tokens; link values that
- * fall back; load errors and worker crashes with Retry; a clean console. Screenshots of
- * each view go to docs/screenshots/.
+ * fall back; a small comparison in the Compare view (table, charts, CSV and JSON export,
+ * import, a bad file, Cancel); the Speedup simulator (a chart, an optimum k, the measured
+ * cost curve, machines); load errors and worker crashes with Retry; a clean console.
+ * Screenshots of each view go to docs/screenshots/.
  *
  * Run: `npm run test:e2e` (model `toy` from public/models/toy), or with
  * `SPACE_MODEL_DIR=build/smoke/models/toy-smoke` to test that folder instead; `--no-build`
@@ -107,6 +109,7 @@ await withSite(async ({ browser, origin, modelId }) => {
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'space-e2e-'));
+  let resultsJson = '';
   await check('export the trace, then import the file', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export"]')]);
     const saved = join(dir, download.suggestedFilename());
@@ -195,6 +198,99 @@ await withSite(async ({ browser, origin, modelId }) => {
     await page.fill('textarea[name="prompt"]', '');
     expect(await page.locator('[data-testid="run"]').isDisabled(), 'Run is enabled with an empty prompt');
     expect((await text(page, '[data-testid="settings-problem"]')).includes('prompt is empty'), 'no reason shown');
+  });
+
+  await check('Compare: a small comparison (2 prompts, 2 configurations) fills the table and the charts', async () => {
+    await page.click('nav.tabs a[href="#/compare"]');
+    await page.waitForSelector('[data-testid="compare-view"]', { timeout: TIMEOUT_MS });
+    expect((await page.locator('[data-testid="config-row"]').count()) === 2, 'expected the 2 default configuration rows');
+    await page.fill('input[name="compare-prompts"]', '2');
+    await page.fill('input[name="compare-max-tokens"]', '12');
+    // keyboard only: focus the button and press Enter
+    await page.focus('[data-testid="compare-run"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="compare-progress"]', { timeout: TIMEOUT_MS }).catch(() => undefined);
+    await page.waitForSelector('[data-testid="compare-view"]:is([data-status="done"], [data-status="error"], [data-status="stopped"])', { timeout: TIMEOUT_MS });
+    const status = await attr(page, '[data-testid="compare-view"]', 'data-status');
+    expect(status === 'done', `the comparison ended ${status}: ${await text(page, '[data-testid="compare-error"]').catch(() => '')}`);
+    expect((await attr(page, '[data-testid="compare-view"]', 'data-prompts')) === '2', 'expected 2 prompts of results');
+    expect((await attr(page, '[data-testid="compare-table"]', 'data-rows')) === '3', 'expected 3 rows: the baseline and 2 configurations');
+    const speedups = await page.locator('[data-testid="compare-table"] td[data-speedup]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-speedup'))));
+    expect(speedups.length === 2 && speedups.every((x) => x > 0), `speedups: ${speedups.join(', ')}`);
+    for (const chart of ['chart-speedup', 'chart-acceptance', 'chart-histogram']) {
+      expect((await page.locator(`[data-testid="${chart}"] svg.recharts-surface`).count()) === 1, `${chart} has no chart`);
+    }
+    expect((await page.locator('[data-testid="chart-speedup"] .recharts-bar-rectangle').count()) >= 2, 'no speedup bars');
+    expect((await text(page, '[data-testid="chart-speedup"]')).includes('SPACE claim 1.5×'), 'no 1.5× reference line');
+    console.log(`        speedups ${speedups.map((x) => `${x.toFixed(2)}×`).join(', ')}`);
+    await shot(page, 'compare.png');
+  });
+
+  await check('Compare: export CSV and JSON, import the JSON, and a clear error for a bad file', async () => {
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="compare-export-csv"]')]);
+    const csvPath = join(dir, csv.suggestedFilename());
+    await csv.saveAs(csvPath);
+    const lines = readFileSync(csvPath, 'utf8').trimEnd().split('\r\n');
+    expect(lines.length === 4 && lines[0]!.startsWith('label,drafter,shape,sampling,prompts'), `unexpected CSV: ${lines.slice(0, 2).join(' / ')}`);
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="compare-export-json"]')]);
+    const jsonPath = join(dir, json.suggestedFilename());
+    await json.saveAs(jsonPath);
+    resultsJson = jsonPath;
+    await page.setInputFiles('[data-testid="compare-import"]', jsonPath);
+    await page.waitForSelector('[data-testid="compare-source"][data-kind="import"]');
+    expect((await attr(page, '[data-testid="compare-table"]', 'data-rows')) === '3', 'the imported results do not show the same table');
+    const bad = JSON.stringify({ format: 'space-compare-results', version: 1, configs: [{ drafter: 'heads', k: 'four' }] });
+    await page.setInputFiles('[data-testid="compare-import"]', { name: 'bad-results.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
+    const err = await (await page.waitForSelector('[data-testid="compare-import-error"]')).textContent();
+    expect(!!err && err.includes('bad-results.json') && err.includes('configs.0.k'), `unclear error: "${err}"`);
+    expect((await attr(page, '[data-testid="compare-source"]', 'data-kind')) === 'import', 'the previous results are gone');
+  });
+
+  await check('Compare: Cancel stops a long comparison within one decode step', async () => {
+    await page.fill('input[name="compare-max-tokens"]', '200');
+    await page.click('[data-testid="compare-run"]');
+    await page.waitForSelector('[data-testid="compare-progress"]', { timeout: TIMEOUT_MS });
+    await page.click('[data-testid="compare-cancel"]');
+    await page.waitForSelector('[data-testid="compare-view"]:is([data-status="stopped"], [data-status="done"])', { timeout: TIMEOUT_MS });
+    expect((await attr(page, '[data-testid="compare-view"]', 'data-status')) === 'stopped', 'the comparison was not stopped');
+    const after = await attr(page, '[data-testid="compare-stopped"]', 'data-steps-after-stop');
+    expect(after === '0' || after === '1', `the loop ran ${after} steps after Cancel arrived`);
+    expect(await page.locator('[data-testid="compare-run"]').isEnabled(), 'Run comparison is not enabled again');
+  });
+
+  await check('Speedup simulator: a chart, an optimum k, the measured cost curve, and the optimum moving with the machine', async () => {
+    await page.click('nav.tabs a[href="#/simulator"]');
+    await page.waitForSelector('[data-testid="chart-projection"] svg.recharts-surface', { timeout: TIMEOUT_MS });
+    expect(/k = \d/.test(await text(page, '[data-testid="optimum-k"]')), `no optimum k: "${await text(page, '[data-testid="optimum-k"]')}"`);
+    await page.click('[data-testid="measure-cost"]');
+    await page.waitForSelector('[data-testid="simulator-view"]:is([data-cost="done"], [data-cost="error"])', { timeout: TIMEOUT_MS });
+    expect((await attr(page, '[data-testid="simulator-view"]', 'data-cost')) === 'done', `measuring failed: ${await text(page, '[data-testid="measure-error"]').catch(() => '')}`);
+    expect((await page.locator('[data-testid="chart-cost"] .recharts-line').count()) >= 1, 'no cost curve drawn');
+    const gpu = Number(await attr(page, '[data-testid="machine-table"] tr[data-machine="gpu-7b"]', 'data-optimum'));
+    const phone = Number(await attr(page, '[data-testid="machine-table"] tr[data-machine="phone-3b"]', 'data-optimum'));
+    expect(gpu >= 1 && phone >= 1 && phone <= gpu, `optimum k: GPU ${gpu}, phone ${phone}`);
+    await page.selectOption('select[name="machine"]', 'phone-3b');
+    await page.waitForFunction(() => document.querySelector('[data-testid="optimum-k"]')?.textContent?.includes('Phone'));
+    console.log(`        ${(await text(page, '[data-testid="optimum-k"]')).trim()} (GPU preset: k = ${gpu})`);
+    await page.selectOption('select[name="machine"]', 'measured');
+    await shot(page, 'simulator.png');
+  });
+
+  await check('Compare and the simulator fit a 390 px screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const view of ['simulator', 'compare']) {
+      await page.click(`nav.tabs a[href="#/${view}"]`);
+      await page.waitForSelector(`[data-testid="${view}-view"]`);
+      if (view === 'compare' && resultsJson) {
+        await page.setInputFiles('[data-testid="compare-import"]', resultsJson);
+        await page.waitForSelector('[data-testid="chart-speedup"] svg.recharts-surface');
+      }
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width <= 390, `#/${view} is ${width} px wide at a 390 px viewport`);
+      await page.screenshot({ path: join(dir, `phone-${view}.png`), fullPage: true });
+    }
+    console.log(`        phone screenshots in ${dir}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await check('no console errors or uncaught exceptions', async () => {

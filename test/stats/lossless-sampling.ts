@@ -3,7 +3,8 @@
  * test/verify-e2e.test.ts): on the real model, N seeded samples of the first two emitted
  * tokens from each drafter must fit the EXACT autoregressive law of those tokens (chi-square,
  * p > 0.001), at temperature 1.0 and at 0.7 with top-p 0.9; Medusa's lossy typical acceptance
- * must be shown to differ (p < 0.001). Too long for `npm test`, so it is its own script:
+ * must be shown to differ (p < 0.001, from fewer samples by default: see LOSSY_SAMPLES).
+ * Too long for `npm test`, so it is its own script:
  *
  *   npm run test:stats [-- --samples 20000 --json --out stats.json]
  *
@@ -34,12 +35,27 @@ const ALPHA = 0.001;
 const MIN_EXPECTED = 5;
 /** Seeds per job handed to a worker: small enough to balance the workers, big enough to amortise a message. */
 const CHUNK = 1000;
+/**
+ * Samples for the lossy contrast, unless --lossy-samples says otherwise: its bias is gross
+ * (TV ~0.4 on the first two tokens; p ~ 1e-200 from 1 000 samples), so 20 000 would only
+ * spend a fifth of the run proving it again.
+ */
+const LOSSY_SAMPLES = 2000;
 
 /**
- * A few tokens, so each sample's prefill is cheap, that repeat themselves, so prompt lookup
- * finds a match (and drafts) on the first decode step for most t1.
+ * Chosen on the real model (toy) so that every drafter is exercised on the first decode step.
+ * t1 is most often " pass" (p 0.49 at T=1; 0.96, with " the" 0.04, at T=0.7/top-p 0.9), which
+ * the prompt already holds, so prompt lookup drafts ", it came to". The heads read the hidden
+ * state before t1 is known and guess "," first: right after " pass", so the first draft is
+ * accepted with probability ~0.19 at T=1 and ~0.70 at T=0.7, and drafts are both accepted and
+ * rejected. Typical acceptance takes that "," outright where speculative sampling keeps it
+ * with probability p(","): the bias the lossy contrast must show. Only 7 ids with BOS, since
+ * every sample pays its own prefill (~0.45 ms per prompt token).
+ * Earlier tries: "for ever. for ever. for" made the heads guess " Lord" (p ~ 0) after every
+ * t1, so nothing was accepted and typical acceptance could not differ; " pass; it came to"
+ * made lookup draft ";" where the model wants ",", never accepted at T=0.7.
  */
-const PROMPT = 'for ever. for ever. for';
+const PROMPT = 'to pass, it came to';
 
 interface Setting {
   label: string;
@@ -79,7 +95,8 @@ Exits non-zero when any configuration fails.`;
 
 const FLAGS = {
   model: { type: 'string', value: 'ID|DIR', help: 'model id under public/models/ or a model folder (default toy, else the smoke model)' },
-  samples: { type: 'string', value: 'N', help: 'samples per configuration and setting (default 20000)' },
+  samples: { type: 'string', value: 'N', help: 'samples per lossless configuration and setting (default 20000)' },
+  'lossy-samples': { type: 'string', value: 'N', help: `samples per setting for the lossy contrast (default min(N, ${LOSSY_SAMPLES}))` },
   workers: { type: 'string', value: 'N', help: `parallel worker processes (default min(2, CPUs) = ${Math.min(2, cpus().length)})` },
   only: { type: 'string', value: 'TEXT', help: 'run only the configurations whose label contains TEXT (e.g. heads-tree)' },
   prompt: { type: 'string', value: 'TEXT', help: `the prompt (default ${JSON.stringify(PROMPT)})` },
@@ -233,6 +250,7 @@ function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), FLAGS, USAGE);
   const n = intFlag('samples', flags.samples, 20_000, 1);
+  const lossyN = intFlag('lossy-samples', flags['lossy-samples'], Math.min(n, LOSSY_SAMPLES), 1);
   const workers = intFlag('workers', flags.workers, Math.min(2, cpus().length), 1, 64);
   const { dir, note } = resolveModelDir(flags.model);
   if (note) process.stderr.write(`${note}\n`);
@@ -245,21 +263,21 @@ async function main(): Promise<void> {
   const promptIds = preparePrompt(model.tokenizer, model.config.n_positions, promptText);
   const chosen = configs(model.config.heads.num_heads).filter((c) => !flags.only || c.label.includes(flags.only));
   if (chosen.length === 0) throw new Error(`--only ${flags.only}: no configuration label contains it; labels are ${configs(model.config.heads.num_heads).map((c) => `'${c.label}'`).join(', ')}`);
-  const runs = SETTINGS.flatMap((setting) => chosen.map((cfg) => ({ cfg, setting })));
+  const runs = SETTINGS.flatMap((setting) => chosen.map((cfg) => ({ cfg, setting, samples: cfg.expect === 'same' ? n : lossyN })));
   log(`model ${model.id} (${dir}); prompt ${JSON.stringify(promptText)} = ${promptIds.length} ids with BOS; ` +
-    `${runs.length} runs x ${n} samples on ${workers} workers`);
+    `${runs.length} runs (lossless x ${n} samples, lossy x ${lossyN}) on ${workers} workers`);
 
   const pool = new WorkerPool(dir, workers);
   try {
-    const chunk = Math.max(1, Math.min(CHUNK, Math.ceil(n / workers)));
-    const total = runs.length * n;
+    const total = runs.reduce((a, r) => a + r.samples, 0);
     let done = 0;
     let lastLog = 0;
     // Queued in order, so the runs finish one after another and progress reads naturally.
-    const sampled = runs.map(({ cfg, setting }) => {
+    const sampled = runs.map(({ cfg, setting, samples }) => {
+      const chunk = Math.max(1, Math.min(CHUNK, Math.ceil(samples / workers)));
       const jobs: Promise<{ tally: FirstTwoTally; ms: number }>[] = [];
-      for (let from = 0; from < n; from += chunk) {
-        const to = Math.min(n, from + chunk);
+      for (let from = 0; from < samples; from += chunk) {
+        const to = Math.min(samples, from + chunk);
         const job: SampleJob = { drafter: cfg.drafter, acceptance: cfg.acceptance, sampling: setting.sampling, promptIds, from, to };
         jobs.push(pool.run(job).then((r) => {
           done += to - from;
@@ -272,31 +290,31 @@ async function main(): Promise<void> {
       }
       return Promise.all(jobs).then((parts) => {
         const ms = parts.reduce((a, p) => a + p.ms, 0);
-        log(`sampled ${cfg.label} @ ${setting.label}: ${(ms / n).toFixed(1)} ms per sample (worker time)`);
+        log(`sampled ${cfg.label} @ ${setting.label}: ${(ms / samples).toFixed(1)} ms per sample (worker time)`);
         return { tally: mergeTallies(parts.map((p) => p.tally)), ms };
       });
     });
     // Awaited in order below; until then a failure must not count as unhandled.
     for (const s of sampled) s.catch(() => {});
-    // The reference law, computed while the workers sample.
+    // The reference law, computed while the workers sample, detailed for the largest sample count.
     const refs = new Map<string, FirstTwoReference>();
     const references: Record<string, { firstTokens: number; expanded: number }> = {};
     for (const setting of SETTINGS) {
-      const ref = await exactFirstTwo(model, promptIds, setting.sampling, n, MIN_EXPECTED);
+      const ref = await exactFirstTwo(model, promptIds, setting.sampling, Math.max(n, lossyN), MIN_EXPECTED);
       refs.set(setting.label, ref);
       references[setting.label] = { firstTokens: ref.groups.length, expanded: ref.expanded };
       log(`reference @ ${setting.label}: ${ref.groups.length} first tokens with p > 0, p(t2 | t1) computed for ${ref.expanded}`);
     }
     const rows: Row[] = [];
-    for (const [i, { cfg, setting }] of runs.entries()) {
+    for (const [i, { cfg, setting, samples }] of runs.entries()) {
       const { tally, ms } = await sampled[i]!;
-      rows.push(evaluate(cfg, setting, refs.get(setting.label)!, tally, n, ms));
+      rows.push(evaluate(cfg, setting, refs.get(setting.label)!, tally, samples, ms));
     }
     const seconds = (performance.now() - t0) / 1000;
     const passed = rows.filter((r) => r.pass).length;
     const summary = `${passed} passed, ${rows.length - passed} failed`;
     const report = {
-      model: model.id, modelDir: dir, prompt: { text: promptText, ids: promptIds }, samples: n, alpha: ALPHA,
+      model: model.id, modelDir: dir, prompt: { text: promptText, ids: promptIds }, samples: n, lossySamples: lossyN, alpha: ALPHA,
       minExpected: MIN_EXPECTED, workers, seconds, references, rows, summary,
     };
     if (flags.out) writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -307,7 +325,7 @@ async function main(): Promise<void> {
       const failures = rows.filter((r) => !r.pass).flatMap((r) => r.reasons.map((why) => `FAIL ${r.config} @ ${r.setting}: ${why}`));
       process.stdout.write(
         `${table(rows)}\n\n` +
-          `Model ${model.id}, prompt ${JSON.stringify(promptText)}, seeds 0..${n - 1}, ${seconds.toFixed(0)} s on ${workers} workers.\n` +
+          `Model ${model.id}, prompt ${JSON.stringify(promptText)}, seeds 0..samples-1, ${seconds.toFixed(0)} s on ${workers} workers.\n` +
           `bins: pooled so each expects >= ${MIN_EXPECTED}; TV: over the bins, sampling noise included; ` +
           `drafted: samples whose first decode step had drafts; acc&rej: ... with drafts both accepted and rejected; ` +
           `p=0: samples of a pair with exact probability 0.\n` +

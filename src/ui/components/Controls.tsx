@@ -6,7 +6,7 @@
 import { useId } from 'react';
 import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
 import { DEFAULT_TREES } from '../../engine/tree.ts';
-import { useStore } from '../store/index.ts';
+import { selectEngineBusy, useStore } from '../store/index.ts';
 import {
   MAX_K,
   MAX_TEMPERATURE,
@@ -126,6 +126,7 @@ function SettingsForm() {
 function RunButtons({ engine }: { engine: EngineHandle }) {
   const ready = useStore((s) => s.model.phase === 'ready');
   const running = useStore((s) => s.run.status === 'running');
+  const busy = useStore(selectEngineBusy);
   const problem = useStore((s) => settingsProblem(s.settings, s.model.info));
   const onRun = useStore((s) => s.stepper.source?.kind === 'run');
   const follow = useStore((s) => s.stepper.follow);
@@ -146,10 +147,10 @@ function RunButtons({ engine }: { engine: EngineHandle }) {
   };
   return (
     <div className="buttons">
-      <button type="submit" data-testid="run" disabled={!ready || running || problem !== null}>
+      <button type="submit" data-testid="run" disabled={!ready || busy || problem !== null}>
         Run
       </button>
-      <button type="button" data-testid="step" disabled={!ready || problem !== null} onClick={engine.step} title="Show the next decode step (starts a run paused at its prefill when there is none)">
+      <button type="button" data-testid="step" disabled={!ready || (busy && !running) || problem !== null} onClick={engine.step} title="Show the next decode step (starts a run paused at its prefill when there is none)">
         Step
       </button>
       <button type="button" data-testid="pause" disabled={!canPause} onClick={pause}>
@@ -162,6 +163,7 @@ function RunButtons({ engine }: { engine: EngineHandle }) {
         Step and Pause move through the steps already decoded; the worker decodes each run to its end (the seed fixes every draw, so
         pausing changes nothing). Stop ends the decoding itself.
       </small>
+      {busy && !running && <p className="muted buttons-note">The engine is busy with a comparison or a cost measurement in another view.</p>}
       {problem && (
         <p className="field-problem" role="status" data-testid="settings-problem">
           {problem}

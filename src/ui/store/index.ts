@@ -1,9 +1,10 @@
 /**
  * The page's one zustand store, combined from slices: model (load status), settings (the
  * controls, mirrored in the link), run (the current decode and its baseline), stepper (the
- * trace on show and the position in it). `receive` folds every worker message into the
- * state, so the protocol is handled in one place. Later views (Compare, the Speedup
- * simulator) add their own slices here.
+ * trace on show and the position in it), compare (the Compare view's comparison and
+ * results), simulator (the Speedup simulator's inputs and the measured cost curve).
+ * `receive` folds every worker message into the state, so the protocol is handled in one
+ * place (the compare and cost messages by their slices' receive functions).
  *
  * Only serialisable data lives here: no Worker, no onnxruntime objects. Components read it
  * with one selector per value (useShallow when a selector builds an object or array).
@@ -11,24 +12,37 @@
 import { create } from 'zustand';
 import type { WorkerResponse } from '../../worker/protocol.ts';
 import { parseTraceText } from '../trace-file.ts';
+import { createCompareSlice, receiveCompare, type CompareSlice } from './compare-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { appendSteps, createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
+import { createSimulatorSlice, receiveCost, type SimulatorSlice } from './simulator-slice.ts';
 import { createStepperSlice, type StepperSlice } from './stepper-slice.ts';
 
 export interface ReceiveSlice {
   receive: (msg: WorkerResponse) => void;
 }
 
-export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & ReceiveSlice;
+export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & CompareSlice & SimulatorSlice & ReceiveSlice;
+
+/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison or a cost measurement. */
+export const selectEngineBusy = (s: UiState) =>
+  s.run.status === 'running' || s.compare.status === 'running' || s.simulator.cost.status === 'measuring';
 
 export const useStore = create<UiState>()((set, get, api) => ({
   ...createModelSlice(set, get, api),
   ...createSettingsSlice(set, get, api),
   ...createRunSlice(set, get, api),
   ...createStepperSlice(set, get, api),
+  ...createCompareSlice(set, get, api),
+  ...createSimulatorSlice(set, get, api),
   receive: (msg) => {
     const s = get();
+    const handled = receiveCompare(s, msg) ?? receiveCost(s, msg);
+    if (handled) {
+      set(handled);
+      return;
+    }
     switch (msg.status) {
       case 'loading':
         set({ model: { ...s.model, phase: 'loading', modelId: msg.modelId, error: null } });
@@ -87,9 +101,16 @@ export const useStore = create<UiState>()((set, get, api) => ({
       case 'error':
         if (msg.phase === 'load') {
           set({ model: { ...s.model, phase: 'error', error: { kind: 'load', message: msg.message } } });
-        } else if (msg.requestId === undefined || msg.requestId === s.run.requestId) {
+        } else if (msg.phase === 'run' && (msg.requestId === undefined || msg.requestId === s.run.requestId)) {
           s.failRun(msg.message);
         }
+        break;
+      case 'compare-progress':
+      case 'compare-prompt':
+      case 'compare-complete':
+      case 'cost-progress':
+      case 'cost-curve':
+      case 'cost-stopped':
         break;
       default: {
         const unknown: never = msg;
@@ -102,3 +123,5 @@ export const useStore = create<UiState>()((set, get, api) => ({
 export { totalProgress, type FileProgress, type ModelPhase } from './model-slice.ts';
 export { selectPosition, selectSteps, selectVocab, PLAY_SPEEDS, type TraceSourceKind } from './stepper-slice.ts';
 export type { RunStatus, RunData } from './run-slice.ts';
+export type { CompareStatus, CompareProgress } from './compare-slice.ts';
+export type { CostCurve } from './simulator-slice.ts';

@@ -56,8 +56,11 @@ export const createModelSlice: StateCreator<UiState, [], [], ModelSlice> = (set)
   failModel: (error) =>
     set((s) => ({
       model: { ...s.model, phase: 'error', error },
-      // a crash ends any run in flight: nothing more will arrive for it
+      // a crash ends any job in flight: nothing more will arrive for it
       run: s.run.status === 'running' ? { ...s.run, status: 'error', error: error.message } : s.run,
+      compare: s.compare.status === 'running' ? { ...s.compare, status: 'error', progress: null, error: error.message } : s.compare,
+      simulator:
+        s.simulator.cost.status === 'measuring' ? { ...s.simulator, cost: { ...s.simulator.cost, status: 'error', error: error.message } } : s.simulator,
     })),
 });
 

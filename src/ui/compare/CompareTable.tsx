@@ -1,0 +1,73 @@
+/**
+ * The comparison's table, one row per baseline and configuration: acceptance rate, τ,
+ * per-position acceptance, target forwards per token, tokens/s, the measured speedup over
+ * autoregressive decoding and Leviathan's predicted one, each the median over prompts with
+ * the min–max under it. Scrolls sideways on a narrow screen (and with the keyboard).
+ */
+import type { ReactNode } from 'react';
+import { CLAIM } from '../simulator/speedup-model.ts';
+import type { CompareRow, Spread } from './summary.ts';
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const fix = (d: number) => (x: number) => x.toFixed(d);
+
+function Cell({ s, f = fix(2), unit = '' }: { s: Spread | null; f?: (x: number) => string; unit?: string }) {
+  if (!s) return <td className="num">–</td>;
+  const range = s.min !== s.max ? `${f(s.min)}–${f(s.max)}` : null;
+  return (
+    <td className="num">
+      {f(s.median)}
+      {unit}
+      {range && <small className="range">{range}</small>}
+    </td>
+  );
+}
+
+function SpeedupCell({ row }: { row: CompareRow }) {
+  if (!row.config) return <td className="num muted">1× (baseline)</td>;
+  const s = row.speedup;
+  if (!s) return <td className="num">–</td>;
+  const verdict: ReactNode = s.median >= CLAIM ? <span className="badge-ok">≥ {CLAIM}×</span> : s.median >= 1 ? null : <span className="badge-slow">slower</span>;
+  return (
+    <td className="num" data-speedup={s.median.toFixed(3)}>
+      <strong>{s.median.toFixed(2)}×</strong> {verdict}
+      {s.min !== s.max && <small className="range">{`${s.min.toFixed(2)}–${s.max.toFixed(2)}`}</small>}
+    </td>
+  );
+}
+
+export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Comparison table (scrolls sideways)">
+      <table className="compare-table" data-testid="compare-table" data-rows={rows.length}>
+        <caption>Medians over {rows[0]?.prompts ?? 0} prompts; min–max below each.</caption>
+        <thead>
+          <tr>
+            <th scope="col">Configuration</th>
+            <th scope="col" title="Accepted drafted tokens / drafted tokens">accept rate</th>
+            <th scope="col" title="Mean acceptance length: tokens per drafted step, the bonus or correction included">τ</th>
+            <th scope="col" title="Share of drafted steps whose i-th draft was accepted">accept by position</th>
+            <th scope="col" title="Target forwards per new token (1 for autoregressive decoding)">fwd / token</th>
+            <th scope="col">tokens/s</th>
+            <th scope="col" title="Tokens/s over the autoregressive baseline's on the same prompt and temperature">speedup</th>
+            <th scope="col" title="Leviathan et al.'s (1 − α^(γ+1)) / ((1 − α)(cγ + 1)) from the measured α, γ and c (chains only)">predicted</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key} data-row={r.key} className={r.config ? undefined : 'baseline-row'}>
+              <th scope="row">{r.label}</th>
+              <Cell s={r.draft_acceptance_rate} f={pct} />
+              <Cell s={r.mean_acceptance_length} />
+              <td className="positions">{r.acceptance_rate_per_position.length ? r.acceptance_rate_per_position.map((s, i) => <span key={i}>{s ? pct(s.median) : '–'}</span>) : '–'}</td>
+              <Cell s={r.target_forwards_per_token} />
+              <Cell s={r.tokens_per_second} f={fix(0)} />
+              <SpeedupCell row={r} />
+              <Cell s={r.predicted_speedup} unit="×" />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * A comparison's figures summarised per configuration, as the bench reports them
+ * (src/cli/bench.ts, bench-report.ts): the median over prompts with the min and max, so
+ * one prompt that hits EOS early does not move the headline; accept-length histograms are
+ * pooled (summed over prompts). Pure, for the table, the charts, the CSV and the simulator.
+ */
+import { baselineLabel, configLabel, samplingLabel, shapeLabel } from '../../worker/compare-config.ts';
+import type { CompareCell, CompareConfig } from '../../worker/protocol.ts';
+import type { CompareResults } from './results-file.ts';
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Median, min and max of the finite values; null when there are none. [3, 1, 2] -> {2, 1, 3}; [1, 4] -> {2.5, 1, 4}. */
+export function spread(xs: readonly (number | null | undefined)[]): Spread | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return { median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, min: v[0]!, max: v[v.length - 1]! };
+}
+
+export interface CompareRow {
+  /** 'c0', 'c1', ... for configurations, 'base-<temperature>' for baselines. */
+  key: string;
+  label: string;
+  drafter: string;
+  shape: string;
+  sampling: string;
+  temperature: number;
+  config: CompareConfig | null;
+  prompts: number;
+  draft_acceptance_rate: Spread | null;
+  mean_acceptance_length: Spread | null;
+  acceptance_rate_per_position: (Spread | null)[];
+  target_forwards_per_token: Spread | null;
+  tokens_per_second: Spread | null;
+  speedup: Spread | null;
+  predicted_speedup: Spread | null;
+  alpha: Spread | null;
+  cost_coefficient: Spread | null;
+  /** Summed over prompts: [a] = decode steps that accepted a drafts. */
+  accept_length_histogram: number[];
+}
+
+function rowOf(key: string, label: string, config: CompareConfig | null, temperature: number, cells: readonly CompareCell[]): CompareRow {
+  const pick = (f: (c: CompareCell) => number | null) => spread(cells.map(f));
+  const depth = Math.max(0, ...cells.map((c) => c.acceptance_rate_per_position.length));
+  const histogram: number[] = [];
+  for (const c of cells) c.accept_length_histogram.forEach((n, a) => (histogram[a] = (histogram[a] ?? 0) + n));
+  return {
+    key,
+    label,
+    drafter: config?.drafter ?? 'none',
+    shape: config ? shapeLabel(config) : '',
+    sampling: samplingLabel(temperature),
+    temperature,
+    config,
+    prompts: cells.length,
+    draft_acceptance_rate: pick((c) => c.draft_acceptance_rate),
+    mean_acceptance_length: pick((c) => c.mean_acceptance_length),
+    acceptance_rate_per_position: Array.from({ length: depth }, (_, i) => pick((c) => c.acceptance_rate_per_position[i] ?? null)),
+    target_forwards_per_token: pick((c) => c.target_forwards_per_token),
+    tokens_per_second: pick((c) => c.tokens_per_second),
+    speedup: pick((c) => c.speedup),
+    predicted_speedup: pick((c) => c.predicted_speedup),
+    alpha: pick((c) => c.alpha),
+    cost_coefficient: pick((c) => c.cost_coefficient),
+    accept_length_histogram: Array.from(histogram, (n) => n ?? 0),
+  };
+}
+
+/** One row per baseline (first), then one per configuration. */
+export function summariseCompare(r: CompareResults): CompareRow[] {
+  const temps = [...new Set(r.prompts.flatMap((p) => p.baselines.map((b) => b.temperature)))];
+  const baselines = temps.map((t) =>
+    rowOf(`base-${t}`, baselineLabel(t), null, t, r.prompts.flatMap((p) => p.baselines.filter((b) => b.temperature === t).map((b) => b.cell))),
+  );
+  const configs = r.configs.map((c, j) => rowOf(`c${j}`, configLabel(c), c, c.temperature, r.prompts.map((p) => p.cells[j]!)));
+  return [...baselines, ...configs];
+}

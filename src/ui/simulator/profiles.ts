@@ -1,0 +1,95 @@
+/**
+ * What the Speedup simulator projects from: acceptance profiles measured in this page (the
+ * last Decode run, each chain row of the Compare results) or an i.i.d. alpha, the τ
+ * measured for each default tree, and the cost function of the chosen machine. Pure.
+ */
+import type { DefaultTreeName } from '../../engine/tree.ts';
+import { configLabel } from '../../worker/compare-config.ts';
+import type { RunSettings, RunSummary } from '../../worker/protocol.ts';
+import type { CompareRow } from '../compare/summary.ts';
+import { MACHINE_PRESETS, measuredCost, rooflineMs, type MachineId, type Roofline } from './cost-model.ts';
+
+export interface Profile {
+  /** 'decode', 'compare:<row key>' or 'alpha'. */
+  id: string;
+  label: string;
+  /** a_i measured for i = 1..K (empty for an i.i.d. alpha). */
+  perPosition: number[];
+  alpha: number | null;
+  /** Measured drafting cost per drafted token, in target steps (Leviathan's c). */
+  c: number | null;
+  tau: number | null;
+}
+
+const CHAINS = new Set(['heads', 'draft-model', 'prompt-lookup']);
+
+export interface ProfileInputs {
+  runSettings: RunSettings | null;
+  runResult: RunSummary | null;
+  rows: readonly CompareRow[] | null;
+  alpha: number;
+}
+
+/** Every chain profile there is, then the i.i.d. alpha. */
+export function profilesOf({ runSettings, runResult, rows, alpha }: ProfileInputs): Profile[] {
+  const out: Profile[] = [];
+  if (runSettings && runResult && CHAINS.has(runSettings.drafter) && runResult.metrics.acceptance_rate_per_position.length > 0) {
+    const m = runResult.metrics;
+    const cfg = { drafter: runSettings.drafter as 'heads', k: runSettings.k, tree: runSettings.tree, temperature: runSettings.temperature };
+    out.push({
+      id: 'decode',
+      label: `Last decode run: ${configLabel(cfg)}`,
+      perPosition: m.acceptance_rate_per_position,
+      alpha: m.alpha,
+      c: m.cost_coefficient ?? null,
+      tau: m.mean_acceptance_length,
+    });
+  }
+  for (const r of rows ?? []) {
+    if (!r.config || !CHAINS.has(r.config.drafter) || r.acceptance_rate_per_position.length === 0) continue;
+    out.push({
+      id: `compare:${r.key}`,
+      label: `Compare: ${r.label} (median of ${r.prompts} prompt${r.prompts === 1 ? '' : 's'})`,
+      perPosition: r.acceptance_rate_per_position.map((s) => s?.median ?? 0),
+      alpha: r.alpha?.median ?? null,
+      c: r.cost_coefficient?.median ?? null,
+      tau: r.mean_acceptance_length?.median ?? null,
+    });
+  }
+  out.push({ id: 'alpha', label: `Every draft accepted with probability α = ${alpha} (i.i.d.)`, perPosition: [], alpha, c: null, tau: null });
+  return out;
+}
+
+/** τ measured for each default tree: from the Compare results (median) or the last Decode run; the first found wins. */
+export function treeTaus({ runSettings, runResult, rows }: ProfileInputs): Partial<Record<DefaultTreeName, { tau: number; from: string }>> {
+  const out: Partial<Record<DefaultTreeName, { tau: number; from: string }>> = {};
+  for (const r of rows ?? []) {
+    if (r.config?.drafter === 'heads-tree' && r.mean_acceptance_length && !out[r.config.tree]) {
+      out[r.config.tree] = { tau: r.mean_acceptance_length.median, from: `Compare, ${r.sampling}` };
+    }
+  }
+  if (runSettings?.drafter === 'heads-tree' && runResult?.metrics.mean_acceptance_length && !out[runSettings.tree]) {
+    out[runSettings.tree] = { tau: runResult.metrics.mean_acceptance_length, from: 'last decode run' };
+  }
+  return out;
+}
+
+export interface CostChoice {
+  /** t(n) in ms (for 'flat', t(n) = 1). */
+  cost: (n: number) => number;
+  label: string;
+  /** Why the choice fell back (no measured curve yet), or null. */
+  note: string | null;
+}
+
+export function costChoice(machine: MachineId, custom: Roofline, measured: readonly { n: number; ms: number }[] | null): CostChoice {
+  if (machine === 'measured') {
+    if (measured && measured.length > 0) return { cost: measuredCost(measured), label: 'measured in this page', note: null };
+    return { cost: () => 1, label: 'flat', note: 'No cost curve measured yet: press "Measure cost curve". Until then a forward costs the same for any n (Leviathan’s assumption).' };
+  }
+  if (machine === 'flat') return { cost: () => 1, label: 'flat: t(n) = t(1) (Leviathan)', note: null };
+  if (machine === 'custom') return { cost: (n) => rooflineMs(custom, n), label: 'custom roofline', note: null };
+  const preset = MACHINE_PRESETS.find((p) => p.id === machine);
+  if (!preset) return { cost: () => 1, label: 'flat', note: `Unknown machine '${machine}': using a flat cost.` };
+  return { cost: (n) => rooflineMs(preset.roofline, n), label: preset.label, note: null };
+}

@@ -1,0 +1,125 @@
+/**
+ * The worker's compare and measure-cost jobs (src/worker/compare-run.ts, measure-cost.ts)
+ * run in Node against the test model, without a browser: the messages they post, the
+ * interleaving of baselines and configurations, and Stop within one decode step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { LoadedModel } from '../src/engine/index.ts';
+import { nodeFiles } from '../src/engine/node-files.ts';
+import { loadPromptSuites, type PromptSuites } from '../src/engine/suites.ts';
+import { acceptLengthHistogram, compareRun } from '../src/worker/compare-run.ts';
+import type { RunControl } from '../src/worker/decode-run.ts';
+import { measureCost } from '../src/worker/measure-cost.ts';
+import type { CompareSettings, WorkerResponse } from '../src/worker/protocol.ts';
+import { loadTestModel, MODEL_DIR } from './model-paths.ts';
+
+let model: LoadedModel;
+let suites: PromptSuites;
+
+beforeAll(async () => {
+  model = await loadTestModel();
+  suites = await loadPromptSuites(nodeFiles(MODEL_DIR));
+});
+
+afterAll(async () => {
+  await model?.release();
+});
+
+const control = (): RunControl => ({ controller: new AbortController(), stepsAtStop: null, steps: 0 });
+
+const settings: CompareSettings = {
+  suite: 'repetitive',
+  prompts: 2,
+  maxTokens: 6,
+  configs: [
+    { drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 },
+    { drafter: 'prompt-lookup', k: 3, tree: 'tree-8', temperature: 0.7 },
+  ],
+};
+
+describe('compare job', () => {
+  it('runs the baselines, then each configuration, per prompt, and posts one result per prompt', async () => {
+    const msgs: WorkerResponse[] = [];
+    await compareRun(model, suites, 5, settings, control(), (m) => msgs.push(m));
+    const progress = msgs.filter((m) => m.status === 'compare-progress');
+    // warm-up (prompt 0) then 2 prompts, each: 2 baselines (t=0, t=0.7) + 2 configurations
+    expect(progress.map((m) => `${m.prompt}:${m.run}/${m.runs} ${m.label}`)).toEqual([
+      ...[0, 1, 2].flatMap((p) => [
+        `${p}:1/4 autoregressive, greedy`,
+        `${p}:2/4 autoregressive, t=0.7`,
+        `${p}:3/4 heads k=2, greedy`,
+        `${p}:4/4 prompt-lookup k=3, t=0.7`,
+      ]),
+    ]);
+    const prompts = msgs.flatMap((m) => (m.status === 'compare-prompt' ? [m.prompt] : []));
+    expect(prompts.map((p) => p.id)).toEqual(suites.repetitive.slice(0, 2).map((p) => p.id));
+    for (const p of prompts) {
+      expect(p.baselines.map((b) => b.temperature)).toEqual([0, 0.7]);
+      expect(p.baselines[0]!.cell.speedup).toBeNull();
+      expect(p.cells).toHaveLength(2);
+      const h = p.cells[0]!;
+      expect(h.speedup).toBeGreaterThan(0);
+      expect(h.acceptance_rate_per_position).toHaveLength(2);
+      expect(h.accept_length_histogram.length).toBeLessThanOrEqual(3);
+      expect(h.tokens).toBe(6);
+    }
+    expect(msgs.at(-1)).toEqual({ status: 'compare-complete', requestId: 5, stopped: false, stepsAfterStop: null });
+    expect(msgs.every((m) => !('requestId' in m) || m.requestId === 5)).toBe(true);
+  });
+
+  it('stops within one decode step and drops the prompt in progress', async () => {
+    const c = control();
+    const msgs: WorkerResponse[] = [];
+    await compareRun(model, suites, 6, { ...settings, maxTokens: 40 }, c, (m) => {
+      msgs.push(m);
+      // Stop arrives as the first prompt's heads run starts, as the worker's `stop` handler does it.
+      if (m.status === 'compare-progress' && m.prompt === 1 && m.run === 3) {
+        c.stepsAtStop = c.steps;
+        c.controller.abort();
+      }
+    });
+    const done = msgs.at(-1);
+    expect(done?.status).toBe('compare-complete');
+    if (done?.status !== 'compare-complete') return;
+    expect(done.stopped).toBe(true);
+    expect(done.stepsAfterStop).toBeLessThanOrEqual(1);
+    expect(msgs.some((m) => m.status === 'compare-prompt')).toBe(false);
+  });
+
+  it('names the configuration that cannot run, and what to do', async () => {
+    const bad = { ...settings, configs: [{ drafter: 'heads' as const, k: 99, tree: 'tree-8' as const, temperature: 0 }] };
+    await expect(compareRun(model, suites, 7, bad, control(), () => {})).rejects.toThrow(/Configuration "heads k=99, greedy" cannot run on this model: .*Change or remove that row/);
+    await expect(compareRun(model, null, 7, settings, control(), () => {})).rejects.toThrow(/has no prompts.json/);
+  });
+
+  it('counts drafts accepted per decode step', () => {
+    const step = (kind: 'prefill' | 'decode', acceptLength: number) => ({ kind, verify: { acceptLength } }) as never;
+    expect(acceptLengthHistogram({ steps: [step('prefill', 0), step('decode', 2), step('decode', 0), step('decode', 2)] })).toEqual([1, 0, 2]);
+  });
+});
+
+describe('measure-cost job', () => {
+  it('times forwards over n = 1..maxN after the context and the drafting forwards', async () => {
+    const msgs: WorkerResponse[] = [];
+    await measureCost(model, { requestId: 3, context: 32, maxN: 4, reps: 2 }, control(), (m) => msgs.push(m));
+    const curve = msgs.at(-1);
+    expect(curve?.status).toBe('cost-curve');
+    if (curve?.status !== 'cost-curve') return;
+    expect(curve.context).toBe(32);
+    expect(curve.points.map((p) => p.n)).toEqual([1, 2, 3, 4]);
+    for (const p of curve.points) expect(p.minMs <= p.ms && p.ms <= p.maxMs && p.ms > 0).toBe(true);
+    expect(curve.headsMs).toBeGreaterThan(0);
+    expect(curve.draftModelMs).toBeGreaterThan(0);
+    const progress = msgs.filter((m) => m.status === 'cost-progress');
+    expect(progress.at(-1)).toEqual({ status: 'cost-progress', requestId: 3, done: 12, total: 12 });
+  });
+
+  it('stops when asked', async () => {
+    const c = control();
+    c.controller.abort();
+    const msgs: WorkerResponse[] = [];
+    await measureCost(model, { requestId: 4, context: 32, maxN: 4, reps: 2 }, c, (m) => msgs.push(m));
+    expect(msgs.at(-1)).toEqual({ status: 'cost-stopped', requestId: 4 });
+  });
+});
