@@ -80,6 +80,47 @@ describe('greedy speculative decoding is lossless', () => {
     expect(steps).toBeGreaterThan(0);
   }, 600_000);
 
+  it('adaptive draft length and confidence stopping stay lossless and behave as documented', async () => {
+    const some = prompts.slice(0, 4);
+    for (const cfg of [{ drafter: 'heads', k: 4 }, { drafter: 'draft-model', k: 6 }, { drafter: 'prompt-lookup', k: 6 }] as const) {
+      const drafter = createDrafter(model, cfg);
+      for (const p of some) {
+        const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false, adaptive: true });
+        expect(r.tokens, `${cfg.drafter} adaptive on ${p.id}`).toEqual(reference.get(p.id));
+        // Hugging Face's schedule: +2 after a fully accepted chain, -1 otherwise, within [1, k]
+        const decode = r.steps.filter((s) => s.kind === 'decode');
+        let k: number = cfg.k;
+        for (const s of decode) {
+          expect(s.maxDrafts).toBe(Math.min(k, model.config.n_positions - 1 - s.kvBefore));
+          if (s.draft) k = s.verify.acceptLength === s.draft.nodeTokens.length - 1 ? Math.min(k + 2, cfg.k) : Math.max(1, k - 1);
+        }
+      }
+    }
+    for (const name of ['heads', 'draft-model'] as const) {
+      // p_min at the median of the drafter's own probabilities, so it must cut some drafts
+      const free = createDrafter(model, { drafter: name, k: 4 });
+      const qs: number[] = [];
+      for (const p of some) {
+        const r = await speculativeGenerate(model, free, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+        for (const s of r.steps) for (const n of s.draft?.nodes.slice(1) ?? []) qs.push(n.q!);
+      }
+      qs.sort((a, b) => a - b);
+      const cfg = { drafter: name, k: 4, pMin: Math.min(0.999, qs[Math.floor(qs.length / 2)]!) };
+      const drafter = createDrafter(model, cfg);
+      let stopped = 0;
+      for (const p of some) {
+        const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+        expect(r.tokens, `${cfg.drafter} p_min on ${p.id}`).toEqual(reference.get(p.id));
+        for (const s of r.steps) {
+          // every drafted token was at least p_min likely to its drafter; a short chain says why
+          for (const n of s.draft?.nodes.slice(1) ?? []) expect(n.q!).toBeGreaterThanOrEqual(cfg.pMin);
+          if (s.draft?.stoppedBy === 'confidence' || s.skipped === 'confidence') stopped++;
+        }
+      }
+      expect(stopped, `${cfg.drafter}: p_min ${cfg.pMin} never stopped a draft`).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
   it("drafter 'none' is generate(): same tokens, one target forward per token", async () => {
     const p = prompts[0]!;
     const r = await speculativeGenerate(model, null, p.text, { maxNewTokens: 16, stopAtEos: false });
