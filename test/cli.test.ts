@@ -1,5 +1,5 @@
 /**
- * The CLIs as a user runs them: child processes (tsx) against the smoke model, with tiny
+ * The CLIs as a user runs them: child processes (tsx) against the test model, with tiny
  * settings. Checks the output contracts (one JSON line per sample, the bench's keys), that
  * greedy drafting changes nothing but speed, and that user mistakes end in one clear
  * stderr line and a non-zero exit, never a stack trace. Plus the pure parsers in-process.
@@ -13,9 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigList, parseConfigSpec } from '../src/cli/bench-configs.ts';
 import { parsePromptSuites, suitePrompts } from '../src/engine/suites.ts';
 import { parseTrace } from '../src/engine/trace.ts';
-import { ROOT } from './model-paths.ts';
+import { MODEL_DIR, ROOT } from './model-paths.ts';
 
-const MODEL = process.env.SPACE_MODEL_DIR ?? join(ROOT, 'build/smoke/models/toy-smoke');
+// the test model (model-paths.ts): public/models/toy, SPACE_MODEL_DIR, or the smoke model
+const MODEL = MODEL_DIR;
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const tmp = mkdtempSync(join(tmpdir(), 'space-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
