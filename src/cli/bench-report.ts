@@ -8,21 +8,10 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 
+import { spread, type Spread } from '../engine/metrics.ts';
 import { REPO_ROOT } from './model-arg.ts';
 
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
-/** Median, min and max of the finite values; null when there are none. */
-export function spread(xs: readonly (number | null)[]): Spread | null {
-  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return { median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, min: v[0]!, max: v[v.length - 1]! };
-}
+export { spread, type Spread };
 
 /** One table row: what ran and its figures over prompts. */
 export interface BenchRow {

@@ -233,3 +233,18 @@ export function speedup(spec: SpeedupRun, baseline: SpeedupRun): number {
   }
   return a.perSecond / b.perSecond;
 }
+
+/** Median, min and max over prompts, as the bench and the Compare view report every figure. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Median, min and max of the finite values; null when there are none. [3, 1, 2] -> {2, 1, 3}; [1, 4] -> {2.5, 1, 4}. */
+export function spread(xs: readonly (number | null | undefined)[]): Spread | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return { median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, min: v[0]!, max: v[v.length - 1]! };
+}

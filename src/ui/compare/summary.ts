@@ -7,20 +7,9 @@
 import { baselineLabel, configLabel, samplingLabel, shapeLabel } from '../../worker/compare-config.ts';
 import type { CompareCell, CompareConfig } from '../../worker/protocol.ts';
 import type { CompareResults } from './results-file.ts';
+import { spread, type Spread } from '../../engine/metrics.ts';
 
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
-/** Median, min and max of the finite values; null when there are none. [3, 1, 2] -> {2, 1, 3}; [1, 4] -> {2.5, 1, 4}. */
-export function spread(xs: readonly (number | null | undefined)[]): Spread | null {
-  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return { median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, min: v[0]!, max: v[v.length - 1]! };
-}
+export { spread, type Spread };
 
 export interface CompareRow {
   /** 'c0', 'c1', ... for configurations, 'base-<temperature>' for baselines. */
