@@ -4,9 +4,12 @@
  * The graphs return present = past + new, so appending is adopting the forward's present
  * tensors (no copy). Rolling back after speculation is truncate(len) (a length change) or
  * gather(positions) (keep the accepted tree path's entries, in order), as in Medusa's
- * update_inference_inputs. Tensors are never written in place, so a past tensor is safe
- * to feed while a new one is being made. Performance work (preallocated buffers, fewer
- * copies into wasm) comes later; this version is plain and checked.
+ * update_inference_inputs. Both work in place, inside the buffers the last forward
+ * returned (which belong to this cache alone): each head's kept rows move down to where a
+ * [1, H, len, Dh] tensor wants them, and the new tensor is a view of the front of the
+ * buffer. No allocation per step, so no garbage for the collector; a truncate moves at most
+ * the cache once, a tree gather the same plus a few rows. Call them between forwards only
+ * (a forward reads its past tensors while it runs, as every session call is awaited).
  */
 import { ort } from './session.ts';
 
@@ -87,15 +90,7 @@ export class KVCache {
       throw new Error(`truncate(${len}): expected an integer in [0, ${this.len}] (the cache length)`);
     }
     if (len === this.len) return;
-    const { nHead: H, headDim: Dh } = this.shape;
-    const L = this.len;
-    const cut = (t: Tensor): Tensor => {
-      const src = t.data as Float32Array; // [1, H, L, Dh]
-      const out = new Float32Array(H * len * Dh); // [1, H, len, Dh]
-      for (let h = 0; h < H; h++) out.set(src.subarray(h * L * Dh, (h * L + len) * Dh), h * len * Dh);
-      return this.tensor(out, len);
-    };
-    this.replace(this.keys.map(cut), this.values.map(cut), len);
+    this.keepRuns([[0, 0, len]], len);
   }
 
   /**
@@ -109,6 +104,46 @@ export class KVCache {
         throw new Error(`gather: position ${p} is outside the cache [0, ${this.len})`);
       }
     }
+    const n = positions.length;
+    const increasing = positions.every((p, j) => j === 0 || p > positions[j - 1]!);
+    if (!increasing) {
+      this.gatherCopy(positions);
+      return;
+    }
+    // runs of consecutive positions: [destination row, source row, rows]
+    const runs: Array<[number, number, number]> = [];
+    for (let j = 0; j < n; j++) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] + last[2] === positions[j]) last[2]++;
+      else runs.push([j, positions[j]!, 1]);
+    }
+    this.keepRuns(runs, n);
+  }
+
+  /**
+   * In place: for each head, copy row runs [dst, src, rows] of the [1, H, L, Dh] buffers to a
+   * [1, H, len, Dh] layout at the buffer's front. Safe because every destination lies at or
+   * before its source and both advance together (sources increasing, dst <= src).
+   */
+  private keepRuns(runs: ReadonlyArray<readonly [number, number, number]>, len: number): void {
+    const { nHead: H, headDim: Dh } = this.shape;
+    const L = this.len;
+    const keep = (t: Tensor): Tensor => {
+      const buf = t.data as Float32Array; // [1, H, L, Dh]
+      for (let h = 0; h < H; h++) {
+        for (const [dst, src, rows] of runs) {
+          const to = (h * len + dst) * Dh;
+          const from = (h * L + src) * Dh;
+          if (to !== from) buf.copyWithin(to, from, from + rows * Dh);
+        }
+      }
+      return this.tensor(buf.subarray(0, H * len * Dh), len); // [1, H, len, Dh], a view
+    };
+    this.replace(this.keys.map(keep), this.values.map(keep), len);
+  }
+
+  /** gather() for positions out of order: into fresh buffers. */
+  private gatherCopy(positions: readonly number[]): void {
     const { nHead: H, headDim: Dh } = this.shape;
     const L = this.len;
     const n = positions.length;

@@ -42,7 +42,13 @@ function take(outputs: Record<string, ort.Tensor>, name: string, size: number, w
   return data;
 }
 
+const now = () => performance.now();
+
 export class CausalLM {
+  /** Wall time spent inside session.run so far (ms), and how many runs: the bare cost the
+   *  bench sets the engine's own overhead against. */
+  runMs = 0;
+  runs = 0;
   readonly nLayer: number;
   readonly nEmbd: number;
   readonly nPositions: number;
@@ -84,15 +90,19 @@ export class CausalLM {
       new ort.Tensor('int64', int64(positionIds), [1, T]), // [1, T]
       new ort.Tensor('float32', attentionBias, [1, 1, T, P + T]), // [1, 1, T, P+T]
     ];
+    const feeds = {
+      input_ids: inputs[0]!,
+      position_ids: inputs[1]!,
+      attention_bias: inputs[2]!,
+      ...cache.pastFeeds(), // [1, H, P, Dh] each
+    };
     let outputs: Record<string, ort.Tensor>;
+    const t0 = now();
     try {
-      outputs = await this.session.run({
-        input_ids: inputs[0]!,
-        position_ids: inputs[1]!,
-        attention_bias: inputs[2]!,
-        ...cache.pastFeeds(), // [1, H, P, Dh] each
-      });
+      outputs = await this.session.run(feeds);
     } finally {
+      this.runMs += now() - t0;
+      this.runs++;
       for (const t of inputs) t.dispose();
     }
     try {
@@ -150,6 +160,9 @@ export class CausalLM {
 }
 
 export class DraftHeads {
+  /** As CausalLM's: time inside session.run so far (ms) and the number of runs. */
+  runMs = 0;
+  runs = 0;
   /** K: how many heads, i.e. draft tokens per position. */
   readonly numHeads: number;
   /** Head k predicts the token offsets[k] positions past its hidden state's token. */
@@ -174,9 +187,12 @@ export class DraftHeads {
     }
     const input = new ort.Tensor('float32', hidden, [1, N, C]); // [1, N, C]
     let outputs: Record<string, ort.Tensor>;
+    const t0 = now();
     try {
       outputs = await this.session.run({ hidden_states: input });
     } finally {
+      this.runMs += now() - t0;
+      this.runs++;
       input.dispose();
     }
     return take(outputs, 'draft_logits', N * this.numHeads * this.vocabSize, 'heads'); // [N, K, V]

@@ -7,7 +7,7 @@
  *
  * Not here: anything needing the model (the trace replay is in trace-replay.ts).
  */
-import type { StepTimings } from './speculative.ts';
+import type { TraceTimings } from './trace.ts';
 import type { TreeSpec } from './tree.ts';
 
 /** What metrics read of a step: StepRecord and a trace's steps both fit. */
@@ -19,7 +19,7 @@ export interface MetricsStep {
   emitted: readonly number[];
   forwards: { target: number; draft: number };
   /** Absent in a trace written without timings. */
-  timings?: StepTimings;
+  timings?: TraceTimings;
 }
 
 /** A SpecResult, or a decode trace (whose elapsed time sits in result). */

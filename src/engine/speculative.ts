@@ -22,7 +22,7 @@ import { treeAttentionBias, treePositionIds, type TreeSpec } from './tree.ts';
 import { topEntries, verifyChainGreedy, verifyChainSampling, type TopEntry, type VerifyResult } from './verify.ts';
 import { verifyTreeGreedy, verifyTreeSampling } from './verify-tree.ts';
 import { TYPICAL_DEFAULTS, verifyTypical, type TypicalParams } from './verify-typical.ts';
-import { softmaxRow } from './drafters/heads.ts';
+import { probOf, rowStats, topEntriesOfRow } from './logit-stats.ts';
 
 export type Acceptance = 'lossless' | 'typical';
 
@@ -40,12 +40,18 @@ export interface SpecOptions extends GenerateOptions {
 export interface StepTimings {
   /** The drafter's work (heads forward, draft-model steps, lookup). */
   draftMs: number;
+  /** Of draftMs, the time inside onnxruntime's session.run (the drafter's bare forwards). */
+  draftRunMs: number;
   /** The target forward over the root and the candidates. */
   forwardMs: number;
+  /** Of forwardMs, the bare session.run: what the runtime itself costs. */
+  forwardRunMs: number;
   /** The verifier's decisions (and the target distributions it needs). */
   verifyMs: number;
   /** Keeping the accepted path in the KV caches and emitting. */
   acceptMs: number;
+  /** Of acceptMs, the target KV cache's truncate or gather alone. */
+  kvMs: number;
   totalMs: number;
 }
 
@@ -116,7 +122,12 @@ function verifyStep(
     }));
   if (greedy && acceptance === 'lossless') {
     const am = Array.from({ length: N }, (_, n) => argmax(logits, n * V, V));
-    const top = tops(Array.from({ length: N }, (_, n) => softmaxRow(logits, n * V, V)));
+    // the decision needs only the argmax; the trace's softmax figures come from row statistics
+    const stats = Array.from({ length: N }, (_, n) => rowStats(logits, n * V, V));
+    const top = stats.map((st, n) => ({
+      top: topEntriesOfRow(logits, st, V, 5),
+      pToken: draft && n > 0 ? probOf(logits, stats[draft.tree.parents[n]!]!, draft.nodeTokens[n]!) : null,
+    }));
     if (!draft) return { result: verifyChainGreedy([], am), top };
     const chain = draft.tree.parents.every((p, n) => p === n - 1);
     const result = chain
@@ -193,7 +204,9 @@ export async function speculativeGenerate(
     // 1. prefill: the prompt in one causal forward; its last row gives the first token
     const tp = now();
     const L0 = context.length;
+    const run0 = lm.runMs;
     const pre = await lm.forward(context, [...Array(L0).keys()], causalBias(L0, 0), cache); // logits [L0, V], hidden [L0, C]
+    const preRunMs = lm.runMs - run0;
     forwards.target++;
     const tf = now();
     const last = pre.logits.subarray((L0 - 1) * V, L0 * V);
@@ -207,7 +220,7 @@ export async function speculativeGenerate(
       index: 0, kind: 'prefill', kvBefore: 0, kvAfter: cache.length, maxDrafts: 0, draft: null,
       target: { nodes: first.top, dist: s.temperature === 0 ? 'softmax' : 'warped' },
       verify: first.result, emitted: out.emitted, text: out.text, forwards: { target: 1, draft: 0 },
-      timings: { draftMs: 0, forwardMs: tf - tp, verifyMs: tv - tf, acceptMs: te0 - tv, totalMs: te0 - tp },
+      timings: { draftMs: 0, draftRunMs: 0, forwardMs: tf - tp, forwardRunMs: preRunMs, verifyMs: tv - tf, acceptMs: te0 - tv, kvMs: 0, totalMs: te0 - tp },
     });
     opts.onStep?.(steps[0]!);
 
@@ -229,10 +242,12 @@ export async function speculativeGenerate(
       const maxDrafts = Math.min(opts.adaptive ? kNow : drafter?.maxDepth ?? 0, room);
       let draft: Draft | null = null;
       let skip: DraftSkip | null = null;
+      let draftRunMs = 0;
       if (drafter && maxDrafts >= 1) {
         const got = await drafter.draft({ context, hidden, maxDrafts, sampling: s, chooser, signal: opts.signal });
         if ('skipped' in got) skip = got;
         else draft = got;
+        draftRunMs = got.runMs ?? 0;
         if (draft) forwards.draft += draft.forwards;
       }
       const td = now();
@@ -241,7 +256,9 @@ export async function speculativeGenerate(
       const inputIds = draft ? draft.nodeTokens : [context[context.length - 1]!];
       const positions = draft ? treePositionIds(draft.tree, L) : [L];
       const bias = draft ? treeAttentionBias(draft.tree, L) : causalBias(1, L);
+      const run1 = lm.runMs;
       const fwd = await lm.forward(inputIds, positions, bias, cache); // logits [N, V], hidden [N, C]
+      const forwardRunMs = lm.runMs - run1;
       forwards.target++;
       const tf2 = now();
       // 4. verify
@@ -252,6 +269,7 @@ export async function speculativeGenerate(
       const nodes = result.acceptedNodes;
       if (nodes.every((n, i) => n === i)) cache.truncate(L + nodes.length);
       else cache.gather([...Array(L).keys(), ...nodes.map((n) => L + n)]);
+      const tk = now();
       const lastNode = nodes[nodes.length - 1]!;
       hidden = fwd.hidden.slice(lastNode * C, (lastNode + 1) * C);
       context.push(...result.emitted);
@@ -279,7 +297,10 @@ export async function speculativeGenerate(
         target: { nodes: top, dist: s.temperature === 0 ? 'softmax' : 'warped' },
         verify: result, emitted: out.emitted, text: out.text,
         forwards: { target: 1, draft: draft?.forwards ?? 0 },
-        timings: { draftMs: td - ts, forwardMs: tf2 - td, verifyMs: tv2 - tf2, acceptMs: te - tv2, totalMs: te - ts },
+        timings: {
+          draftMs: td - ts, draftRunMs, forwardMs: tf2 - td, forwardRunMs, verifyMs: tv2 - tf2,
+          acceptMs: te - tv2, kvMs: tk - tv2, totalMs: te - ts,
+        },
       };
       steps.push(rec);
       opts.onStep?.(rec);

@@ -170,7 +170,12 @@ function traceSchema(V: number, P: number) {
     emitted: tokens(1, MAX_NODES),
     text: z.string().max(MAX_STEP_TEXT),
     forwards: z.strictObject({ target: int(0, 1), draft: int(0, MAX_NODES) }),
-    timings: z.strictObject({ draftMs: ms, forwardMs: ms, verifyMs: ms, acceptMs: ms, totalMs: ms }).optional(),
+    timings: z
+      .strictObject({
+        draftMs: ms, draftRunMs: ms.optional(), forwardMs: ms, forwardRunMs: ms.optional(),
+        verifyMs: ms, acceptMs: ms, kvMs: ms.optional(), totalMs: ms,
+      })
+      .optional(),
   });
   const count = int(0, Number.MAX_SAFE_INTEGER);
   const rate = z.number().min(0).nullable();

@@ -50,7 +50,11 @@ export interface TraceConfig {
 }
 
 /** A step as the loop records it; timings are absent in a trace written without them. */
-export type TraceStep = Omit<StepRecord, 'timings'> & { timings?: StepTimings };
+/** Timings as a trace file holds them: the bare-run and KV parts may be missing from older files. */
+export type TraceTimings = Omit<StepTimings, 'draftRunMs' | 'forwardRunMs' | 'kvMs'> &
+  Partial<Pick<StepTimings, 'draftRunMs' | 'forwardRunMs' | 'kvMs'>>;
+
+export type TraceStep = Omit<StepRecord, 'timings'> & { timings?: TraceTimings };
 
 export interface TraceResult {
   /** New tokens, a stopping EOS included. */
@@ -196,7 +200,7 @@ const ORDERS = [
   ['mass', 'top'],
   ['kind', 'token', 'node', 'source', 'u', 'top'],
   ['target', 'draft'],
-  ['draftMs', 'forwardMs', 'verifyMs', 'acceptMs', 'totalMs'],
+  ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs', 'totalMs'],
   ['tokens', 'text', 'stopReason', 'forwards', 'elapsedMs', 'lossy'],
   [
     'num_drafts', 'num_draft_tokens', 'num_accepted_tokens', 'num_accepted_tokens_per_pos', 'draft_acceptance_rate',

@@ -12,7 +12,7 @@ import type { KVCache } from '../kv-cache.ts';
 import { argmax, toProbs } from '../sampling.ts';
 import { chainTree } from '../tree.ts';
 import { topEntries } from '../verify.ts';
-import { softmaxRow } from './heads.ts';
+import { probOf, rowStats, topEntriesOfRow } from '../logit-stats.ts';
 import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 export class DraftModelDrafter implements Drafter {
@@ -36,6 +36,7 @@ export class DraftModelDrafter implements Drafter {
     const V = this.lm.vocabSize;
     const k = Math.min(this.maxDepth, req.maxDrafts);
     const greedy = req.sampling.temperature === 0;
+    const run0 = this.lm.runMs;
     // 1. catch up on the context the cache has not seen (the prompt, or the last accepted tokens + pending)
     const fresh = req.context.slice(this.fed.length);
     const P = this.fed.length;
@@ -49,24 +50,26 @@ export class DraftModelDrafter implements Drafter {
     let stoppedBy: Draft['stoppedBy'];
     // 2. k autoregressive draft steps
     for (let i = 0; i < k; i++) {
-      const dist = greedy ? softmaxRow(logits, row * V, V) : toProbs(logits, req.sampling, row * V, V);
-      const top = topEntries(dist, 5);
+      // greedy: the argmax decides, and the softmax figures for the trace come from row statistics
+      const stats = greedy ? rowStats(logits, row * V, V) : null;
+      const dist = greedy ? null : toProbs(logits, req.sampling, row * V, V);
+      const top = stats ? topEntriesOfRow(logits, stats, V, 5) : topEntries(dist!, 5);
       if (this.pMin > 0 && top[0]!.prob < this.pMin) {
         stoppedBy = 'confidence';
         break;
       }
       let token: number;
       let u: number | null = null;
-      if (greedy) {
+      if (stats) {
         token = argmax(logits, row * V, V);
         q.push(null);
       } else {
-        token = req.chooser.sample(dist, `draft ${i + 1}`);
+        token = req.chooser.sample(dist!, `draft ${i + 1}`);
         u = req.chooser.lastU;
         q.push(dist);
       }
       nodeTokens.push(token);
-      info.push({ q: dist[token]!, top, u });
+      info.push({ q: stats ? probOf(logits, stats, token) : dist![token]!, top, u });
       if (i === k - 1) break;
       const Pn = this.fed.length;
       ({ logits } = await this.lm.forward([token], [Pn], causalBias(1, Pn), this.cache));
@@ -74,8 +77,9 @@ export class DraftModelDrafter implements Drafter {
       forwards++;
       row = 0;
     }
-    if (nodeTokens.length === 1) return { skipped: 'confidence' };
-    const draft: Draft = { tree: chainTree(nodeTokens.length - 1), nodeTokens, q, info, forwards };
+    const runMs = this.lm.runMs - run0;
+    if (nodeTokens.length === 1) return { skipped: 'confidence', runMs };
+    const draft: Draft = { tree: chainTree(nodeTokens.length - 1), nodeTokens, q, info, forwards, runMs };
     if (stoppedBy) draft.stoppedBy = stoppedBy;
     return draft;
   }

@@ -9,7 +9,7 @@
  */
 import { chainTree, treeTokensFromHeads, type Tree } from '../tree.ts';
 import type { DraftHeads } from '../lm.ts';
-import { topEntries } from '../verify.ts';
+import { probOf, rowStats, topEntriesOfRow, topTokens } from '../logit-stats.ts';
 import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 /** softmax(logits[offset .. offset+V)) at temperature 1, float64. */
@@ -21,11 +21,6 @@ export function softmaxRow(logits: Float32Array, offset: number, V: number): Flo
   for (let i = 0; i < V; i++) sum += out[i] = Math.exp(logits[offset + i]! - max);
   for (let i = 0; i < V; i++) out[i]! /= sum;
   return out;
-}
-
-/** Token ids of the n largest entries, largest first (ties: lower id). */
-export function topN(probs: Float64Array, n: number): number[] {
-  return topEntries(probs, n).map((e) => e.token);
 }
 
 export class HeadsDrafter implements Drafter {
@@ -59,20 +54,24 @@ export class HeadsDrafter implements Drafter {
 
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const V = this.heads.vocabSize;
+    const run0 = this.heads.runMs;
     const logits = await this.heads.run(req.hidden, 1); // [1, K, V]
+    const runMs = this.heads.runMs - run0;
     const root = req.context[req.context.length - 1]!;
-    const probs = (d: number) => softmaxRow(logits, d * V, V); // head d+1's distribution
+    const stats = (d: number) => rowStats(logits, d * V, V); // head d+1's softmax normaliser
     if (this.shape.kind === 'tree' && this.shape.tree.maxDepth <= req.maxDrafts) {
       const tree = this.shape.tree;
-      const dists = tree.headTopK.map((_, d) => probs(d));
-      const cands = tree.headTopK.map((n, d) => topN(dists[d]!, n));
-      const nodeTokens = Array.from(treeTokensFromHeads(tree, root, cands));
+      const heads = tree.headTopK.map((n, d) => {
+        const st = stats(d);
+        return { st, cands: topTokens(logits, st.offset, V, n), top: topEntriesOfRow(logits, st, V, 5) };
+      });
+      const nodeTokens = Array.from(treeTokensFromHeads(tree, root, heads.map((h) => h.cands)));
       const info: DraftNodeInfo[] = nodeTokens.map((tok, n) => {
         if (n === 0) return EMPTY_INFO;
-        const dist = dists[tree.depths[n]! - 1]!;
-        return { q: dist[tok]!, top: topEntries(dist, 5), u: null };
+        const h = heads[tree.depths[n]! - 1]!;
+        return { q: probOf(logits, h.st, tok), top: h.top.map((e) => ({ ...e })), u: null };
       });
-      return { tree, nodeTokens, q: nodeTokens.map(() => null), info, forwards: 1 };
+      return { tree, nodeTokens, q: nodeTokens.map(() => null), info, forwards: 1, runMs };
     }
     // a chain (or a tree that no longer fits the context: its top-1 spine)
     const k = Math.min(this.shape.kind === 'chain' ? this.shape.k : this.maxDepth, req.maxDrafts);
@@ -80,8 +79,7 @@ export class HeadsDrafter implements Drafter {
     const info: DraftNodeInfo[] = [EMPTY_INFO];
     let stoppedBy: Draft['stoppedBy'];
     for (let d = 0; d < k; d++) {
-      const dist = probs(d);
-      const top = topEntries(dist, 5);
+      const top = topEntriesOfRow(logits, stats(d), V, 5);
       if (this.pMin > 0 && top[0]!.prob < this.pMin) {
         stoppedBy = 'confidence';
         break;
@@ -89,8 +87,8 @@ export class HeadsDrafter implements Drafter {
       tokens.push(top[0]!.token);
       info.push({ q: top[0]!.prob, top, u: null });
     }
-    if (tokens.length === 1) return { skipped: 'confidence' };
-    const draft: Draft = { tree: chainTree(tokens.length - 1), nodeTokens: tokens, q: tokens.map(() => null), info, forwards: 1 };
+    if (tokens.length === 1) return { skipped: 'confidence', runMs };
+    const draft: Draft = { tree: chainTree(tokens.length - 1), nodeTokens: tokens, q: tokens.map(() => null), info, forwards: 1, runMs };
     if (stoppedBy) draft.stoppedBy = stoppedBy;
     return draft;
   }

@@ -47,12 +47,14 @@ export interface Draft {
   info: DraftNodeInfo[];
   /** Forward passes the drafter ran (draft model steps, or 1 for a heads run). */
   forwards: number;
+  /** Of the drafting time, the part spent inside onnxruntime's session.run (absent: none). */
+  runMs?: number;
   /** Set when drafting stopped before the allowed length because the top probability fell below pMin. */
   stoppedBy?: 'confidence';
 }
 
 /** Why a drafter proposed nothing this step: the loop then decodes one token plainly. */
-export type DraftSkip = { skipped: 'no-match' | 'confidence' };
+export type DraftSkip = { skipped: 'no-match' | 'confidence'; runMs?: number };
 
 export interface Drafter {
   readonly name: DrafterName;
