@@ -3,6 +3,10 @@
  * works from any folder of any static host. onnxruntime-web's runtime (.mjs glue + .wasm) is
  * served by us under `ort/` (see ortRuntime below) rather than bundled, and the worker points
  * `ort.env.wasm.wasmPaths` there. Model folders are plain static files under public/models/<id>/.
+ *
+ * In the browser the bare `onnxruntime-web` is the wasm-only build (ORT_WASM_ENTRY), not the
+ * default bundle with WebGPU/WebNN (JSEP) and its 28 MB runtime. Vitest runs the engine in Node
+ * through this config too, and there `onnxruntime-web` must stay the node entry: no alias.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +24,20 @@ const ISOLATION_HEADERS = {
 const ORT_DIR = 'ort';
 
 /**
- * The runtime files onnxruntime-web loads at run time. The engine imports `onnxruntime-web`,
- * whose browser entry loads the .jsep pair (`onnxruntime-web/wasm` would load the plain pair).
+ * The runtime files onnxruntime-web loads at run time: the plain (CPU-only) wasm pair, which
+ * ORT_WASM_ENTRY imports from `ort/`.
  */
-const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
 const ortDist = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
+
+/**
+ * What the browser gets for `import 'onnxruntime-web'`: the wasm-only ESM build without an
+ * embedded copy of the glue (`onnxruntime-web/wasm` under the `onnxruntime-web-use-extern-wasm`
+ * condition). The embedded copy would be dead weight: with wasmPaths set, ORT imports the glue
+ * from there anyway. A file path, because the package's exports name it only under that condition.
+ */
+const ORT_WASM_ENTRY = ortDist + 'ort.wasm.min.mjs';
 
 /** Serves ORT's runtime files at /ort/ in dev and copies them to dist/ort/ at build time. */
 function ortRuntime(): Plugin {
@@ -45,13 +57,7 @@ function ortRuntime(): Plugin {
         createReadStream(path).pipe(res);
       });
     },
-    generateBundle(_options, bundle) {
-      // ORT's bundle names its .wasm in a `new URL(..., import.meta.url)` fallback, so Vite
-      // emits a hashed copy under assets/. With wasmPaths set that copy is never fetched;
-      // drop it so the site does not ship the runtime twice.
-      for (const [fileName, out] of Object.entries(bundle)) {
-        if (out.type === 'asset' && /^assets\/ort-wasm-simd-threaded.*\.wasm$/.test(fileName)) delete bundle[fileName];
-      }
+    generateBundle() {
       for (const name of ORT_FILES) {
         this.emitFile({ type: 'asset', fileName: `${ORT_DIR}/${name}`, source: readFileSync(ortDist + name) });
       }
@@ -64,6 +70,10 @@ export default defineConfig({
   // No SPA fallback: a missing model file must be a 404, not index.html served as JSON.
   appType: 'mpa',
   plugins: [react(), ortRuntime()],
+  resolve: {
+    // Exact match: deep imports (onnxruntime-web/webgpu) resolve as the package says.
+    alias: process.env.VITEST ? [] : [{ find: /^onnxruntime-web$/, replacement: ORT_WASM_ENTRY }],
+  },
   // Pre-bundling would move ORT away from its runtime files and break its import.meta.url lookups.
   optimizeDeps: {
     exclude: ['onnxruntime-web'],
