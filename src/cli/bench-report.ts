@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 
+import type { StepProfile } from '../engine/bench-figures.ts';
+import type { KvKeepCost } from '../engine/cost-probe.ts';
 import { spread, type Spread } from '../engine/metrics.ts';
 import { REPO_ROOT } from './model-arg.ts';
 
@@ -28,8 +30,14 @@ export interface BenchRow {
   speedup: Spread | null;
   /** Leviathan et al.'s predicted speedup from alpha, gamma and the measured cost ratio c (chains only). */
   predicted_speedup: Spread | null;
-  /** Per decode step, ms: drafting, the target forward, verification, KV cache + emit, and the rest (records, yields). */
-  profile: { draft_ms: Spread | null; forward_ms: Spread | null; verify_ms: Spread | null; accept_ms: Spread | null; bookkeeping_ms: Spread | null };
+  /** Per decode step, ms (bench-figures.ts StepProfile), median over prompts. */
+  profile: Record<keyof StepProfile, Spread | null>;
+  /** Baselines: AR wall time per step / bare session.run per step. */
+  ar_overhead: Spread | null;
+  /** Speculative rows: decode-phase speedup, the bound tau * t(1) / (t_draft + t_verify), their ratio. */
+  speedup_decode: Spread | null;
+  speedup_bound: Spread | null;
+  efficiency: Spread | null;
   /** Greedy lossless configs only: prompts whose tokens differ from autoregressive decoding (should be 0). */
   mismatches?: number;
 }
@@ -63,10 +71,11 @@ export function environment(argv: string[]): Environment {
 const num = (x: number, d: number) => x.toFixed(d);
 const med = (s: Spread | null, d = 2) => (s ? num(s.median, d) : '–');
 const withRange = (s: Spread | null, d = 2) => (s ? `${num(s.median, d)} (${num(s.min, d)}–${num(s.max, d)})` : '–');
+const part = (all: Spread | null, run: Spread | null) => (all ? `${med(all)}${run && run.median > 0 ? ` (${med(run)})` : ''}` : '–');
 
 const HEADERS = [
   'drafter', 'k / tree', 'sampling', 'accept rate', 'τ', 'accept per position', 'fwd/token', 'tokens/s',
-  'speedup (min–max)', 'predicted', 'draft ms', 'forward ms', 'verify ms', 'accept ms', 'other ms',
+  'speedup (min–max)', 'decode speedup (min–max)', 'predicted',
 ];
 
 function cells(r: BenchRow): string[] {
@@ -74,43 +83,123 @@ function cells(r: BenchRow): string[] {
   const flag = (r.mismatches ? ` ⚠ ${r.mismatches} prompt(s) differ from AR` : '') + (r.lossy ? ' (lossy)' : '');
   return [
     r.drafter + flag, r.shape || '–', r.sampling, med(r.draft_acceptance_rate), med(r.mean_acceptance_length), pos || '–',
-    med(r.target_forwards_per_token), med(r.tokens_per_second, 0), withRange(r.speedup), med(r.predicted_speedup),
-    med(r.profile.draft_ms), med(r.profile.forward_ms), med(r.profile.verify_ms), med(r.profile.accept_ms), med(r.profile.bookkeeping_ms),
+    med(r.target_forwards_per_token), med(r.tokens_per_second, 0), withRange(r.speedup), withRange(r.speedup_decode), med(r.predicted_speedup),
+  ];
+}
+
+const PROFILE_HEADERS = [
+  'drafter', 'k / tree', 'sampling', 'step ms', 'draft ms (run)', 'forward ms (run)', 'verify ms', 'accept ms (KV)', 'other ms',
+  'AR overhead (min–max)', 'bound', 'efficiency (min–max)',
+];
+
+function profileCells(r: BenchRow): string[] {
+  const p = r.profile;
+  return [
+    r.drafter, r.shape || '–', r.sampling, med(p.step_ms), part(p.draft_ms, p.draft_run_ms), part(p.forward_ms, p.forward_run_ms),
+    med(p.verify_ms), part(p.accept_ms, p.kv_ms), med(p.other_ms), withRange(r.ar_overhead), med(r.speedup_bound), withRange(r.efficiency),
   ];
 }
 
 const NOTES = [
-  'Medians over prompts; speedup is tokens/s against autoregressive decoding (drafter none, same sampling) on the same prompt.',
+  'Medians over prompts. speedup: tokens/s against autoregressive decoding (drafter none, same sampling) on the same prompt,',
+  'prefill included; decode speedup: the same after the prefill step (ms per token of the decode phase).',
   'accept rate: accepted / drafted tokens; τ: mean acceptance length, 1 + accepted / drafts (tokens per drafted step);',
   'accept per position: share of drafts whose i-th drafted token was accepted; fwd/token: target forwards per new token.',
   'predicted: Leviathan et al.\'s speedup from alpha, gamma and the measured draft/verify cost ratio c (chains only).',
-  'Per decode step: draft ms (drafter), forward ms (the target forward), verify ms (verification), accept ms',
-  '(KV cache + emit), other ms (the rest of the run per step: records, probabilities for the trace, yields).',
 ];
 
-export function textTable(rows: BenchRow[]): string {
-  const all = [HEADERS, ...rows.map(cells)];
-  const widths = HEADERS.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
+const PROFILE_NOTES = [
+  'Per decode step, ms: draft (of which inside session.run), the target forward (of which the bare session.run), the',
+  'verifier\'s decisions, accept (of which the KV cache truncate/gather), other (records, yields: the rest of the step).',
+  'AR overhead: an autoregressive step\'s wall time / its bare session.run. bound: τ · t(1) / (t_draft + t_verify), with',
+  'τ = tokens per decode step, t(1) the baseline\'s bare forward, t_draft and t_verify this run\'s bare forwards;',
+  'efficiency: decode speedup / bound, per prompt.',
+];
+
+/** One target of issue 5 and the figure this run measured for it. */
+export interface TargetFigure {
+  target: string;
+  /** Which row the figure comes from. */
+  config: string;
+  figure: Spread | null;
+  limit: { atMost?: number; atLeast?: number };
+  met: boolean | null;
+}
+
+function target(name: string, row: BenchRow | undefined, figure: Spread | null, limit: TargetFigure['limit']): TargetFigure {
+  const v = figure?.median;
+  const met = v === undefined ? null : (limit.atMost === undefined || v <= limit.atMost) && (limit.atLeast === undefined || v >= limit.atLeast);
+  return { target: name, config: row ? `${row.drafter} ${row.shape} ${row.sampling}`.replace(/\s+/g, ' ').trim() : '–', figure, limit, met };
+}
+
+/** The issue's targets that one bench run can measure; speedups are decode-phase speedups. */
+export function targetFigures(rows: BenchRow[], kv: KvKeepCost, suite: string): TargetFigure[] {
+  const out: TargetFigure[] = [];
+  for (const r of rows.filter((x) => x.drafter === 'none')) out.push(target('1. AR overhead ≤ 1.15', r, r.ar_overhead, { atMost: 1.15 }));
+  for (const r of rows.filter((x) => x.drafter !== 'none' && !x.lossy)) out.push(target('2. efficiency ≥ 0.90', r, r.efficiency, { atLeast: 0.9 }));
+  const best = (xs: BenchRow[]) => xs.reduce<BenchRow | undefined>((a, b) => ((b.speedup_decode?.median ?? -1) > (a?.speedup_decode?.median ?? -1) ? b : a), undefined);
+  const lossless = rows.filter((x) => x.drafter !== 'none' && !x.lossy);
+  if (suite === 'prose') {
+    const heads = best(lossless.filter((x) => x.drafter === 'heads' && x.sampling === 'greedy'));
+    if (heads) out.push(target('3a. heads greedy (prose) ≥ 2.0', heads, heads.speedup_decode, { atLeast: 2 }));
+    const sampled = best(lossless.filter((x) => x.sampling.startsWith('t=0.7')));
+    if (sampled) out.push(target('3b. best at t=0.7 (prose) ≥ 1.6', sampled, sampled.speedup_decode, { atLeast: 1.6 }));
+  }
+  if (suite === 'code') {
+    const b = best(lossless);
+    if (b) out.push(target('3c. best on code ≥ 2.5', b, b.speedup_decode, { atLeast: 2.5 }));
+  }
+  const one = (x: number): Spread => ({ median: x, min: x, max: x });
+  out.push(target(`4. KV truncate at context ${kv.context} ≤ 5% of a step`, undefined, one(kv.truncate_share), { atMost: 0.05 }));
+  out.push(target(`4. KV tree gather at context ${kv.context} ≤ 5% of a step`, undefined, one(kv.gather_share), { atMost: 0.05 }));
+  return out;
+}
+
+function targetCells(t: TargetFigure): string[] {
+  const lim = t.limit.atMost !== undefined ? `≤ ${t.limit.atMost}` : `≥ ${t.limit.atLeast}`;
+  const pct = t.target.startsWith('4.');
+  const fig = t.figure ? (pct ? `${(t.figure.median * 100).toFixed(1)}%` : withRange(t.figure)) : '–';
+  return [t.target, t.config, fig, pct ? lim.replace(/0\.05/, '5%') : lim, t.met === null ? '–' : t.met ? 'met' : 'NOT met'];
+}
+const TARGET_HEADERS = ['target', 'configuration', 'measured (min–max)', 'limit', ''];
+
+function aligned(headers: string[], body: string[][]): string[] {
+  const all = [headers, ...body];
+  const widths = headers.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
   const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
-  return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(cells(r))), '', ...NOTES].join('\n');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+}
+
+export function textTable(rows: BenchRow[], targets: TargetFigure[] = []): string {
+  return [
+    ...aligned(HEADERS, rows.map(cells)), '', ...NOTES, '',
+    ...aligned(PROFILE_HEADERS, rows.map(profileCells)), '', ...PROFILE_NOTES,
+    ...(targets.length ? ['', ...aligned(TARGET_HEADERS, targets.map(targetCells))] : []),
+  ].join('\n');
 }
 
 export function markdownReport(
   rows: BenchRow[],
+  targets: TargetFigure[],
   env: Environment,
   setup: { model: string; suite: string; prompts: number; maxTokens: number },
 ): string {
   const row = (c: string[]) => `| ${c.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`;
+  const table = (h: string[], body: string[][]) => [row(h), row(h.map(() => '---')), ...body.map(row)];
   return [
-    `# Speculative decoding bench: ${setup.model}`,
+    `# Speculative decoding bench: ${setup.model}, ${setup.suite}`,
     '',
     `Suite \`${setup.suite}\`, ${setup.prompts} prompts, up to ${setup.maxTokens} new tokens each; configurations interleaved per prompt after one warm-up run each.`,
     '',
-    row(HEADERS),
-    row(HEADERS.map(() => '---')),
-    ...rows.map((r) => row(cells(r))),
+    ...table(HEADERS, rows.map(cells)),
     '',
     ...NOTES.map((n) => `${n}  `),
+    '',
+    ...table(PROFILE_HEADERS, rows.map(profileCells)),
+    '',
+    ...PROFILE_NOTES.map((n) => `${n}  `),
+    '',
+    ...table(TARGET_HEADERS, targets.map(targetCells)),
     '',
     '```',
     env.command,

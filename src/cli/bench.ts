@@ -11,6 +11,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
+import { measureKvKeep } from '../engine/cost-probe.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
 import { computeMetrics, speedup, type Metrics } from '../engine/metrics.ts';
 import { loadModel } from '../engine/model.ts';
@@ -20,7 +22,7 @@ import { speculativeGenerate, type SpecResult } from '../engine/speculative.ts';
 import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from '../engine/suites.ts';
 import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { baselineFor, baselineKey, defaultConfigs, parseConfigList } from './bench-configs.ts';
-import { environment, markdownReport, spread, textTable, type BenchRow } from './bench-report.ts';
+import { environment, markdownReport, spread, targetFigures, textTable, type BenchRow } from './bench-report.ts';
 import { resolveModelDir } from './model-arg.ts';
 import { configLabel, makeDrafter, neededParts, samplingLabel, shapeLabel, specOptions, type RunConfig } from './run-config.ts';
 
@@ -63,32 +65,24 @@ interface PromptFigures {
   stop_reason: string;
   elapsed_ms: number;
   metrics: Metrics;
+  /** End to end (prefill included): tokens/s against the baseline's. */
   speedup: number | null;
-  profile: { draft_ms: number; forward_ms: number; verify_ms: number; accept_ms: number; bookkeeping_ms: number } | null;
+  /** Per decode step, ms (bench-figures.ts). */
+  profile: StepProfile | null;
+  /** Baselines only: AR wall time per step / bare session.run per step. */
+  ar_overhead: number | null;
+  /** Speculative runs: decode-phase speedup, the bound the forward times allow, efficiency. */
+  pair: PairFigures | null;
   /** Greedy lossless runs: whether the tokens equal the baseline's. */
   matches_baseline?: boolean;
-}
-
-/** Mean per decode step of each phase; 'bookkeeping' is what the phases leave of the whole run (records, yields, prompt). */
-function stepProfile(r: SpecResult): PromptFigures['profile'] {
-  const decode = r.steps.filter((s) => s.kind === 'decode');
-  if (decode.length === 0) return null;
-  const mean = (f: (t: SpecResult['steps'][number]['timings']) => number) => decode.reduce((a, s) => a + f(s.timings), 0) / decode.length;
-  const phases = decode.reduce((a, s) => a + s.timings.draftMs + s.timings.forwardMs + s.timings.verifyMs + s.timings.acceptMs, 0);
-  const prefill = r.steps.filter((s) => s.kind === 'prefill').reduce((a, s) => a + s.timings.totalMs, 0);
-  return {
-    draft_ms: mean((t) => t.draftMs),
-    forward_ms: mean((t) => t.forwardMs),
-    verify_ms: mean((t) => t.verifyMs),
-    accept_ms: mean((t) => t.acceptMs),
-    bookkeeping_ms: Math.max(0, r.elapsedMs - prefill - phases) / decode.length,
-  };
 }
 
 function summarise(run: Run): BenchRow {
   const pp = run.perPrompt;
   const depth = Math.max(0, ...pp.map((p) => p.metrics.acceptance_rate_per_position.length));
   const greedyLossless = run.cfg.drafter !== 'none' && run.cfg.temperature === 0 && run.cfg.acceptance === 'lossless';
+  const prof = (k: keyof StepProfile) => spread(pp.map((p) => p.profile?.[k] ?? null));
+  const pair = (k: keyof PairFigures) => spread(pp.map((p) => p.pair?.[k] ?? null));
   return {
     label: run.label,
     drafter: run.cfg.drafter,
@@ -103,12 +97,14 @@ function summarise(run: Run): BenchRow {
     speedup: spread(pp.map((p) => p.speedup)),
     predicted_speedup: spread(pp.map((p) => p.metrics.predicted_speedup ?? null)),
     profile: {
-      draft_ms: spread(pp.map((p) => p.profile?.draft_ms ?? null)),
-      forward_ms: spread(pp.map((p) => p.profile?.forward_ms ?? null)),
-      verify_ms: spread(pp.map((p) => p.profile?.verify_ms ?? null)),
-      accept_ms: spread(pp.map((p) => p.profile?.accept_ms ?? null)),
-      bookkeeping_ms: spread(pp.map((p) => p.profile?.bookkeeping_ms ?? null)),
+      step_ms: prof('step_ms'), draft_ms: prof('draft_ms'), draft_run_ms: prof('draft_run_ms'), forward_ms: prof('forward_ms'),
+      forward_run_ms: prof('forward_run_ms'), verify_ms: prof('verify_ms'), accept_ms: prof('accept_ms'), kv_ms: prof('kv_ms'),
+      other_ms: prof('other_ms'),
     },
+    ar_overhead: spread(pp.map((p) => p.ar_overhead)),
+    speedup_decode: pair('speedup_decode'),
+    speedup_bound: pair('speedup_bound'),
+    efficiency: pair('efficiency'),
     ...(greedyLossless ? { mismatches: pp.filter((p) => p.matches_baseline === false).length } : {}),
   };
 }
@@ -159,13 +155,14 @@ async function main(): Promise<void> {
 
     for (const [i, p] of prompts.entries()) {
       log(`prompt ${i + 1}/${prompts.length} ${p.id}`);
-      const baseResults = new Map<string, SpecResult>();
+      const baseResults = new Map<string, { r: SpecResult; cost: RunCost }>();
       for (const run of runs) {
         const r = await decode(run, p, i);
         run.results.push(r);
         const metrics = computeMetrics(r);
+        const cost = runCost(r);
         const base = run.drafter === null ? null : baseResults.get(run.baseline)!;
-        if (run.drafter === null) baseResults.set(run.label, r);
+        if (run.drafter === null) baseResults.set(run.label, { r, cost });
         const checkLossless = base && run.cfg.temperature === 0 && run.cfg.acceptance === 'lossless';
         run.perPrompt.push({
           prompt: p.id,
@@ -174,14 +171,19 @@ async function main(): Promise<void> {
           stop_reason: r.stopReason,
           elapsed_ms: r.elapsedMs,
           metrics,
-          speedup: base ? speedup(r, base) : 1,
-          profile: stepProfile(r),
-          ...(checkLossless ? { matches_baseline: r.tokens.length === base.tokens.length && r.tokens.every((t, j) => t === base.tokens[j]) } : {}),
+          speedup: base ? speedup(r, base.r) : 1,
+          profile: stepProfile(cost),
+          ar_overhead: base ? null : arOverhead(cost),
+          pair: base ? pairFigures(cost, base.cost) : null,
+          ...(checkLossless ? { matches_baseline: r.tokens.length === base.r.tokens.length && r.tokens.every((t, j) => t === base.r.tokens[j]) } : {}),
         });
       }
     }
 
+    log(`KV cache at context ${model.config.n_positions}: truncate and gather after 5-token verify forwards`);
+    const kv = await measureKvKeep(model, { reps: 30 });
     const rows = runs.map(summarise);
+    const targets = targetFigures(rows, kv, suite);
     const env = environment(argv);
     const report = {
       ...env,
@@ -189,6 +191,8 @@ async function main(): Promise<void> {
       suite,
       max_tokens: maxTokens,
       prompts: prompts.map((p) => ({ id: p.id, suite: p.suite })),
+      targets,
+      kv_keep: kv,
       configs: runs.map((run, i) => ({
         ...rows[i]!,
         config: run.cfg,
@@ -198,13 +202,13 @@ async function main(): Promise<void> {
       })),
     };
     if (f.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(`${model.id}, suite ${suite}, ${prompts.length} prompts, ${maxTokens} new tokens at most\n\n${textTable(rows)}\n`);
+    else process.stdout.write(`${model.id}, suite ${suite}, ${prompts.length} prompts, ${maxTokens} new tokens at most\n\n${textTable(rows, targets)}\n`);
     if (f.out !== undefined) {
       const out = resolve(f.out);
       try {
         mkdirSync(out, { recursive: true });
         writeFileSync(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-        writeFileSync(join(out, 'bench.md'), markdownReport(rows, env, { model: model.id, suite, prompts: prompts.length, maxTokens }));
+        writeFileSync(join(out, 'bench.md'), markdownReport(rows, targets, env, { model: model.id, suite, prompts: prompts.length, maxTokens }));
       } catch (e) {
         throw new UsageError(`--out ${f.out}: cannot write the report there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }

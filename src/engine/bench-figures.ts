@@ -1,0 +1,116 @@
+/**
+ * The performance figures of issue 5, from decode runs' own step timings (pure: the Node
+ * bench and the browser bench compute them alike). Every figure is a ratio of times taken
+ * in one run, decode phase only (after the prefill step, which both runs share):
+ *
+ *   ar_overhead      AR wall time per step / bare session.run per step (the engine's cost
+ *                    over the runtime's: sampling, tensors, KV bookkeeping, records)
+ *   speedup_decode   AR ms per token / speculative ms per token
+ *   speedup_bound    tau * t(1) / (t_draft + t_verify(n)): what the runtime's measured
+ *                    forward times allow, with tau = tokens per step, t(1) the AR run's bare
+ *                    forward, t_draft the drafter's bare forwards, t_verify the bare verify
+ *   efficiency       speedup_decode / speedup_bound
+ *
+ * t(1) comes from the AR run on the same prompt, so it is taken over the same contexts.
+ */
+import type { SpecResult, StepTimings } from './speculative.ts';
+
+/** Sums over one run's decode steps. */
+export interface RunCost {
+  steps: number;
+  tokens: number;
+  /** Wall time from the end of the prefill step to the end of the run. */
+  decodeMs: number;
+  draftMs: number;
+  draftRunMs: number;
+  forwardMs: number;
+  forwardRunMs: number;
+  verifyMs: number;
+  acceptMs: number;
+  kvMs: number;
+}
+
+export function runCost(r: Pick<SpecResult, 'steps' | 'decodeMs'>): RunCost {
+  const c: RunCost = {
+    steps: 0, tokens: 0, decodeMs: r.decodeMs, draftMs: 0, draftRunMs: 0, forwardMs: 0, forwardRunMs: 0,
+    verifyMs: 0, acceptMs: 0, kvMs: 0,
+  };
+  const keys = ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs'] as const;
+  for (const s of r.steps) {
+    if (s.kind !== 'decode') continue;
+    c.steps++;
+    c.tokens += s.emitted.length;
+    const t: StepTimings = s.timings;
+    for (const k of keys) c[k] += t[k];
+  }
+  return c;
+}
+
+/** Mean per decode step of each phase; `other_ms` is what the phases leave of the decode wall time. */
+export interface StepProfile {
+  draft_ms: number;
+  draft_run_ms: number;
+  forward_ms: number;
+  forward_run_ms: number;
+  verify_ms: number;
+  accept_ms: number;
+  kv_ms: number;
+  other_ms: number;
+  step_ms: number;
+}
+
+export function stepProfile(c: RunCost): StepProfile | null {
+  if (c.steps === 0) return null;
+  const per = (x: number) => x / c.steps;
+  const phases = c.draftMs + c.forwardMs + c.verifyMs + c.acceptMs;
+  return {
+    draft_ms: per(c.draftMs),
+    draft_run_ms: per(c.draftRunMs),
+    forward_ms: per(c.forwardMs),
+    forward_run_ms: per(c.forwardRunMs),
+    verify_ms: per(c.verifyMs),
+    accept_ms: per(c.acceptMs),
+    kv_ms: per(c.kvMs),
+    other_ms: per(Math.max(0, c.decodeMs - phases)),
+    step_ms: per(c.decodeMs),
+  };
+}
+
+/** AR wall time per step over its bare session.run per step; null without steps. */
+export function arOverhead(ar: RunCost): number | null {
+  if (ar.steps === 0 || ar.forwardRunMs <= 0) return null;
+  return ar.decodeMs / ar.forwardRunMs;
+}
+
+export interface PairFigures {
+  /** Tokens per decode step of the speculative run. */
+  tau: number;
+  /** The AR run's bare 1-token forward, ms. */
+  t1_ms: number;
+  /** The speculative run's bare drafter and verify forwards per step, ms. */
+  t_draft_ms: number;
+  t_verify_ms: number;
+  speedup_decode: number;
+  speedup_bound: number;
+  efficiency: number;
+}
+
+/** A speculative run against its autoregressive baseline on the same prompt; null if either has no decode steps. */
+export function pairFigures(spec: RunCost, ar: RunCost): PairFigures | null {
+  if (spec.steps === 0 || ar.steps === 0 || spec.tokens === 0 || ar.tokens === 0) return null;
+  const tau = spec.tokens / spec.steps;
+  const t1 = ar.forwardRunMs / ar.steps;
+  const tDraft = spec.draftRunMs / spec.steps;
+  const tVerify = spec.forwardRunMs / spec.steps;
+  const speedupDecode = ar.decodeMs / ar.tokens / (spec.decodeMs / spec.tokens);
+  const bound = (tau * t1) / (tDraft + tVerify);
+  return {
+    tau,
+    t1_ms: t1,
+    t_draft_ms: tDraft,
+    t_verify_ms: tVerify,
+    speedup_decode: speedupDecode,
+    speedup_bound: bound,
+    efficiency: speedupDecode / bound,
+  };
+}
