@@ -93,6 +93,8 @@ export interface SpecResult {
   /** Target forwards (prefill included) and drafter forwards. */
   forwards: { target: number; draft: number };
   elapsedMs: number;
+  /** Of elapsedMs, the decode phase: from the end of the prefill step to the end (0 without one). */
+  decodeMs: number;
   lossy: boolean;
 }
 
@@ -180,6 +182,7 @@ export async function speculativeGenerate(
   let stopReason: StopReason = 'aborted';
   let kNow = drafter?.maxDepth ?? 0;
   let lossy = false;
+  let decodeStart: number | null = null;
   const cache = lm.newCache();
   drafter?.reset();
 
@@ -223,6 +226,7 @@ export async function speculativeGenerate(
       timings: { draftMs: 0, draftRunMs: 0, forwardMs: tf - tp, forwardRunMs: preRunMs, verifyMs: tv - tf, acceptMs: te0 - tv, kvMs: 0, totalMs: te0 - tp },
     });
     opts.onStep?.(steps[0]!);
+    decodeStart = now();
 
     for (let stop = out.stop; ; ) {
       if (stop) {
@@ -313,13 +317,14 @@ export async function speculativeGenerate(
   }
 
   function done(): SpecResult {
+    const end = now();
     const kept = stopReason === 'eos' ? tokens.slice(0, -1) : tokens;
     // an output that ends inside a UTF-8 character: its replacement text belongs to the last step
     const tail = stream.flush();
     if (tail && steps.length) steps[steps.length - 1]!.text += tail;
     return {
       promptIds, tokens, text: tokenizer.decode(kept), stopReason, steps, forwards,
-      elapsedMs: now() - t0, lossy,
+      elapsedMs: end - t0, decodeMs: decodeStart === null ? 0 : end - decodeStart, lossy,
     };
   }
 }
