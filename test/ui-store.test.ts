@@ -39,7 +39,7 @@ function ready() {
   const s = useStore.getState();
   s.startLoading('toy');
   s.receive({ status: 'model-info', info });
-  s.receive({ status: 'ready', modelId: 'toy', threads: 2, crossOriginIsolated: true, parts: ['heads', 'draft_model'] });
+  s.receive({ status: 'ready', modelId: 'toy', backend: 'wasm', threads: 2, crossOriginIsolated: true, parts: ['heads', 'draft_model'] });
 }
 
 describe('ui store: the model', () => {
@@ -55,8 +55,8 @@ describe('ui store: the model', () => {
     expect(useStore.getState().model.phase).toBe('loading');
     expect(useStore.getState().model.info?.vocab[3]).toBe('t3');
     expect(totalProgress(useStore.getState().model.files)).toEqual({ loaded: 65, total: 150 });
-    s.receive({ status: 'ready', modelId: 'toy', threads: 2, crossOriginIsolated: true, parts: ['heads'] });
-    expect(useStore.getState().model).toMatchObject({ phase: 'ready', threads: 2, parts: ['heads'], error: null });
+    s.receive({ status: 'ready', modelId: 'toy', backend: 'wasm', threads: 2, crossOriginIsolated: true, parts: ['heads'] });
+    expect(useStore.getState().model).toMatchObject({ phase: 'ready', backend: 'wasm', threads: 2, parts: ['heads'], error: null });
   });
 
   it('sums bytes over files, with an unknown total when any size is unknown', () => {

@@ -1,5 +1,6 @@
 /**
- * The worker's compare and measure-cost jobs (src/worker/compare-run.ts, measure-cost.ts)
+ * The worker's compare, measure-cost and time-forwards jobs (src/worker/compare-run.ts,
+ * measure-cost.ts, time-forwards.ts)
  * run in Node against the test model, without a browser: the messages they post, the
  * interleaving of baselines and configurations, and Stop within one decode step.
  */
@@ -12,6 +13,7 @@ import { acceptLengthHistogram, compareRun } from '../src/worker/compare-run.ts'
 import type { RunControl } from '../src/worker/decode-run.ts';
 import { measureCost } from '../src/worker/measure-cost.ts';
 import type { CompareSettings, WorkerResponse } from '../src/worker/protocol.ts';
+import { timeForwards } from '../src/worker/time-forwards.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
 
 let model: LoadedModel;
@@ -121,5 +123,25 @@ describe('measure-cost job', () => {
     const msgs: WorkerResponse[] = [];
     await measureCost(model, { requestId: 4, context: 32, maxN: 4, reps: 2 }, c, (m) => msgs.push(m));
     expect(msgs.at(-1)).toEqual({ status: 'cost-stopped', requestId: 4 });
+  });
+});
+
+describe('time-forwards job', () => {
+  it('times each forward size after the context and names the runtime', async () => {
+    const msgs: WorkerResponse[] = [];
+    await timeForwards(model, { backend: 'wasm', threads: 1 }, { requestId: 7, context: 16, tokens: [1, 5], reps: 3 }, control(), (m) => msgs.push(m));
+    expect(msgs).toHaveLength(1);
+    const t = msgs[0]!;
+    expect(t.status).toBe('forward-times');
+    if (t.status !== 'forward-times') return;
+    expect(t).toMatchObject({ requestId: 7, runtime: { backend: 'wasm', threads: 1 }, context: 16, reps: 3 });
+    expect(t.points.map((p) => p.n)).toEqual([1, 5]);
+    for (const p of t.points) expect(p.minMs <= p.ms && p.ms <= p.maxMs && p.ms > 0).toBe(true);
+  });
+
+  it('refuses sizes outside [1, 64] and says what it found', async () => {
+    await expect(timeForwards(model, { backend: 'wasm', threads: 1 }, { requestId: 8, context: 16, tokens: [0, 5], reps: 1 }, control(), () => {})).rejects.toThrow(
+      /expected token counts in \[1, 64\], found \[0, 5\]/,
+    );
   });
 });

@@ -1,12 +1,16 @@
 /**
  * The UI's handle on the engine worker: starts it, sends it typed requests, and feeds its
  * messages (and crashes) into the store. The Worker object lives in a ref, never in the store.
+ * It starts on the runtime an earlier visit chose (runtime-probe.ts) or on one wasm thread,
+ * and once ready lets the runtime probe measure the alternatives and swap in a faster worker.
  * Which model: `?model=<id>` in the page URL, else `toy`; it is fetched from models/<id>/
  * next to the page, so the site works from any folder of a static host.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import type { ModelInfo, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
+import type { ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
 import { compareProblem } from './compare/configs.ts';
+import { FIRST_RUNTIME } from './runtime-choice.ts';
+import { forgetRuntime, probeRuntime, rememberedRuntime, type ProbeHost } from './runtime-probe.ts';
 import { selectEngineBusy, useStore } from './store/index.ts';
 import { selectPosition, selectSteps } from './store/stepper-slice.ts';
 import { settingsProblem } from './store/settings.ts';
@@ -51,11 +55,43 @@ function send(worker: Worker, msg: WorkerRequest): void {
   worker.postMessage(msg);
 }
 
+/** Feeds a worker's messages and crashes into the store (only the engine worker is wired). */
+function wire(worker: Worker): void {
+  worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => useStore.getState().receive(e.data));
+  worker.addEventListener('error', (e: ErrorEvent) => {
+    e.preventDefault();
+    const detail = e.message ? `: ${e.message}` : ' (its script failed to load or threw)';
+    useStore.getState().failModel({
+      kind: 'crash',
+      message: `The engine worker stopped unexpectedly${detail}. Retry starts a new one; if it fails again, the browser console has details.`,
+    });
+  });
+  worker.addEventListener('messageerror', () => {
+    useStore.getState().failModel({ kind: 'crash', message: 'A message from the engine worker could not be read. Retry starts a new worker.' });
+  });
+}
+
+/** A new engine worker, sent `load` for `modelId` on `runtime`. */
+function spawn(modelId: string, runtime: RuntimeSetting): Worker {
+  const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
+  const base = document.baseURI;
+  send(worker, {
+    type: 'load',
+    modelId,
+    modelUrl: new URL(`models/${modelId}/`, base).href,
+    ortUrl: new URL(ORT_DIR, base).href,
+    runtime,
+  });
+  return worker;
+}
+
 export function useEngine(modelId: string): EngineHandle {
   const workerRef = useRef<Worker | null>(null);
+  const probeRef = useRef<AbortController | null>(null);
 
   const start = useCallback(() => {
     const store = useStore.getState();
+    probeRef.current?.abort();
     workerRef.current?.terminate();
     workerRef.current = null;
     store.startLoading(modelId);
@@ -66,32 +102,49 @@ export function useEngine(modelId: string): EngineHandle {
       });
       return;
     }
-    const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
-    worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => useStore.getState().receive(e.data));
-    worker.addEventListener('error', (e: ErrorEvent) => {
-      e.preventDefault();
-      const detail = e.message ? `: ${e.message}` : ' (its script failed to load or threw)';
-      useStore.getState().failModel({
-        kind: 'crash',
-        message: `The engine worker stopped unexpectedly${detail}. Retry starts a new one; if it fails again, the browser console has details.`,
-      });
-    });
-    worker.addEventListener('messageerror', () => {
-      useStore.getState().failModel({ kind: 'crash', message: 'A message from the engine worker could not be read. Retry starts a new worker.' });
-    });
+    const remembered = rememberedRuntime(modelId);
+    const probe = new AbortController();
+    probeRef.current = probe;
+    const worker = spawn(modelId, remembered?.runtime ?? FIRST_RUNTIME);
+    wire(worker);
     workerRef.current = worker;
-    const base = document.baseURI;
-    send(worker, {
-      type: 'load',
-      modelId,
-      modelUrl: new URL(`models/${modelId}/`, base).href,
-      ortUrl: new URL(ORT_DIR, base).href,
-    });
+    const host: ProbeHost = {
+      active: () => workerRef.current,
+      spawn: (runtime) => spawn(modelId, runtime),
+      adopt: (next, ready) => {
+        const old = workerRef.current;
+        wire(next);
+        workerRef.current = next;
+        old?.terminate();
+        useStore.getState().receive(ready);
+      },
+    };
+    const onFirst = (e: MessageEvent<WorkerResponse>) => {
+      const msg = e.data;
+      if (msg.status === 'error' && msg.phase === 'load' && remembered) {
+        // The runtime an earlier visit chose does not load now (e.g. WebGPU is gone): measure afresh.
+        worker.removeEventListener('message', onFirst);
+        forgetRuntime(modelId);
+        start();
+        return;
+      }
+      if (msg.status !== 'ready') return;
+      worker.removeEventListener('message', onFirst);
+      if (remembered) {
+        useStore.getState().setRuntimeProbe({ status: 'remembered', measured: remembered.measured, chosen: remembered.runtime, at: remembered.at });
+        return;
+      }
+      probeRuntime(host, modelId, { backend: msg.backend, threads: msg.threads }, probe.signal).catch((err: Error) => {
+        if (!probe.signal.aborted) useStore.getState().setRuntimeProbe({ status: 'off', timing: false, note: `the measurement failed: ${err.message}` });
+      });
+    };
+    worker.addEventListener('message', onFirst);
   }, [modelId]);
 
   useEffect(() => {
     start();
     return () => {
+      probeRef.current?.abort();
       workerRef.current?.terminate();
       workerRef.current = null;
     };

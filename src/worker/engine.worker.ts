@@ -4,7 +4,9 @@
  * `model-info` (so the page can show token text and prompt presets while the graphs
  * download), then loads the graphs with byte progress, warms every session up with a short
  * decode, and says `ready`. `run` is decode-run.ts, `compare` compare-run.ts, `measure-cost`
- * measure-cost.ts; one job at a time, and `stop` aborts it between two steps (or forwards).
+ * measure-cost.ts, `time-forwards` time-forwards.ts; one job at a time, and `stop` aborts it
+ * between two steps (or forwards). The runtime (backend, threads) is the load request's, for
+ * the worker's lifetime: onnxruntime fixes it when it initialises.
  */
 import {
   configureOrt,
@@ -23,7 +25,8 @@ import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
 import { measureCost } from './measure-cost.ts';
-import type { ErrorPhase, ModelInfo, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
+import { timeForwards } from './time-forwards.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
 const WARMUP_PROMPT = 'The';
@@ -36,7 +39,7 @@ let loading = false;
 /** The job in progress and what it is, for Stop and for the refusal of a second job. */
 let running: (RunControl & { what: string }) | null = null;
 let suites: PromptSuites | null = null;
-let threads = 1;
+let runtime: RuntimeSetting = { backend: 'wasm', threads: 1 };
 
 function post(msg: WorkerResponse): void {
   scope.postMessage(msg);
@@ -47,8 +50,9 @@ function messageOf(e: unknown): string {
 }
 
 /** Points ORT at our runtime files; threads need SharedArrayBuffer, i.e. a cross-origin isolated page. */
-function configureRuntime(ortUrl: string): void {
-  threads = scope.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+function configureRuntime(ortUrl: string, wanted: RuntimeSetting): void {
+  const threads = scope.crossOriginIsolated ? Math.max(1, Math.min(16, Math.floor(wanted.threads))) : 1;
+  runtime = { backend: 'wasm', threads };
   configureOrt({ wasmPaths: ortUrl, numThreads: threads });
 }
 
@@ -116,7 +120,7 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
   const parts = req.parts ?? ALL_PARTS;
   let m: LoadedModel | undefined;
   try {
-    configureRuntime(req.ortUrl);
+    configureRuntime(req.ortUrl, req.runtime);
     const files = cachedText(urlFiles(req.modelUrl));
     const info = await modelInfo(files);
     suites = info.suites;
@@ -142,7 +146,7 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
 }
 
 function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
-  post({ status: 'ready', modelId: m.id, threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
+  post({ status: 'ready', modelId: m.id, backend: runtime.backend, threads: runtime.threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
 }
 
 /** Runs one job with a fresh interrupt, refusing it while another is in progress. */
@@ -175,6 +179,9 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       break;
     case 'measure-cost':
       void job('cost', 'a cost measurement', req.requestId, (m, c) => measureCost(m, req, c, post));
+      break;
+    case 'time-forwards':
+      void job('runtime', 'a runtime measurement', req.requestId, (m, c) => timeForwards(m, runtime, req, c, post));
       break;
     case 'stop':
       if (running && running.stepsAtStop === null) {

@@ -10,14 +10,14 @@ import { causalBias, type CausalLM, type KVCache, type LoadedModel } from '../en
 import type { RunControl } from './decode-run.ts';
 import type { CostPoint, WorkerResponse } from './protocol.ts';
 
-const median = (xs: readonly number[]) => {
+export const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
 /** Fills a fresh cache with P tokens of plausible ids (BOS, then a cycle of ordinary tokens). */
-async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVCache> {
+export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVCache> {
   const cache = lm.newCache();
   const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? bos : 32 + (i % 60)));
   await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
@@ -25,7 +25,7 @@ async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVCache>
 }
 
 /** Milliseconds of one T-token forward after the cache's P tokens; the cache is cut back to P. */
-async function timeForward(lm: CausalLM, cache: KVCache, T: number): Promise<number> {
+export async function timeForward(lm: CausalLM, cache: KVCache, T: number): Promise<number> {
   const P = cache.length;
   const ids = Array.from({ length: T }, (_, i) => 40 + i);
   const pos = Array.from({ length: T }, (_, i) => P + i);

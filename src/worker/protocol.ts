@@ -1,10 +1,11 @@
 /**
  * The messages between the UI and the engine worker (protocol v2), as two discriminated
  * unions shared by both sides, so that a misspelt or incomplete message is a compile error.
- * In: `{ type, ... }` (load, run, compare, measure-cost, stop). Out: `{ status, ... }`
- * (loading, model-info, progress, ready, steps, run-result, complete, compare-progress,
- * compare-prompt, compare-complete, cost-progress, cost-curve, error). The worker does one
- * job at a time (a run, a comparison or a cost measurement); `stop` ends whichever it is.
+ * In: `{ type, ... }` (load, run, compare, measure-cost, time-forwards, stop). Out:
+ * `{ status, ... }` (loading, model-info, progress, ready, steps, run-result, complete,
+ * compare-progress, compare-prompt, compare-complete, cost-progress, cost-curve,
+ * forward-times, error). The worker does one job at a time (a run, a comparison or a
+ * measurement); `stop` ends whichever it is.
  *
  * A `run` decodes the prompt twice, one after the other: speculatively with the chosen
  * drafter, then autoregressively (drafter `none`, the same sampling settings and seed) as
@@ -23,6 +24,11 @@
  * of each. One `compare-prompt` per finished prompt carries its figures; a Stop drops the
  * prompt in progress. `measure-cost` times bare target forwards over n = 1..maxN new tokens
  * after a realistic context: the cost curve t(n) the Speedup simulator projects from.
+ *
+ * The runtime (backend and thread count) is fixed when a worker's onnxruntime initialises,
+ * so the page compares runtimes across workers (src/ui/runtime-probe.ts): `time-forwards`
+ * times bare 1-token and (k+1)-token forwards in one worker, and `forward-times` says which
+ * runtime measured them.
  *
  * Everything here is structured-clone data: no tensors, sessions or class instances.
  */
@@ -61,6 +67,15 @@ export interface RunSettings {
   prompt: string;
 }
 
+/** onnxruntime-web's execution provider: 'wasm' (CPU) or 'webgpu' (KV cache on the GPU). */
+export type Backend = 'wasm' | 'webgpu';
+
+/** What a worker's onnxruntime runs on; threads are wasm threads (WebGPU still runs some CPU ops). */
+export interface RuntimeSetting {
+  backend: Backend;
+  threads: number;
+}
+
 /** UI -> worker. */
 export type WorkerRequest =
   | {
@@ -72,6 +87,8 @@ export type WorkerRequest =
       ortUrl: string;
       /** Graphs besides the base model; default both (every drafter then works). */
       parts?: ModelPart[];
+      /** The runtime to start; threads > 1 only take effect on a cross-origin isolated page. */
+      runtime: RuntimeSetting;
     }
   | { type: 'run'; requestId: number; settings: RunSettings }
   | { type: 'compare'; requestId: number; settings: CompareSettings }
@@ -83,6 +100,16 @@ export type WorkerRequest =
       /** Largest n timed: n = 1..maxN. */
       maxN: number;
       /** Timed forwards per n (after one untimed); the curve keeps their median. */
+      reps: number;
+    }
+  | {
+      type: 'time-forwards';
+      requestId: number;
+      /** Tokens in the KV cache before each timed forward. */
+      context: number;
+      /** New tokens per timed forward, e.g. [1, 5]: a plain decode step and a k = 4 verify step. */
+      tokens: number[];
+      /** Timed forwards per size (after one untimed round); the median is kept. */
       reps: number;
     }
   /** Interrupt the job in progress (a decode, a comparison, a measurement); its closing message says stopped: true. */
@@ -179,7 +206,7 @@ export interface CostPoint {
 }
 
 /** Which job failed: the UI's Retry repeats that job. */
-export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost';
+export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost' | 'runtime';
 
 /** Worker -> UI. */
 export type WorkerResponse =
@@ -188,7 +215,7 @@ export type WorkerResponse =
   | { status: 'model-info'; info: ModelInfo }
   /** Bytes of one model file so far; several files download at once. */
   | { status: 'progress'; file: string; loaded: number; total: number | null }
-  | { status: 'ready'; modelId: string; threads: number; crossOriginIsolated: boolean; parts: ModelPart[] }
+  | { status: 'ready'; modelId: string; backend: Backend; threads: number; crossOriginIsolated: boolean; parts: ModelPart[] }
   /** Step records since the previous batch (batched in time, never one message per token). */
   | { status: 'steps'; requestId: number; run: RunKind; steps: StepRecord[] }
   | { status: 'run-result'; requestId: number; run: RunKind; result: RunSummary }
@@ -231,4 +258,6 @@ export type WorkerResponse =
       draftModelMs: number | null;
     }
   | { status: 'cost-stopped'; requestId: number }
+  /** time-forwards: the median forward time per size, on the runtime this worker runs. */
+  | { status: 'forward-times'; requestId: number; runtime: RuntimeSetting; context: number; reps: number; points: CostPoint[] }
   | { status: 'error'; phase: ErrorPhase; requestId?: number; message: string };

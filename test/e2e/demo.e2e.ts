@@ -6,7 +6,8 @@
  * within one decode step; a shared link reproducing the same tokens; link values that
  * fall back; a small comparison in the Compare view (table, charts, CSV and JSON export,
  * import, a bad file, Cancel); the Speedup simulator (a chart, an optimum k, the measured
- * cost curve, machines); load errors and worker crashes with Retry; a clean console.
+ * cost curve, machines); load errors and worker crashes with Retry; a clean console; the
+ * wasm-only runtime files and the start-up measurement of 1 against N threads.
  * Screenshots of each view go to docs/screenshots/.
  *
  * Run: `npm run test:e2e` (model `toy` from public/models/toy), or with
@@ -42,6 +43,11 @@ await withSite(async ({ browser, origin, modelId }) => {
   const errors: string[] = [];
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   watchErrors(page, errors);
+  const runtimeFiles = new Set<string>();
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.includes('/ort/')) runtimeFiles.add(path.slice(path.lastIndexOf('/') + 1));
+  });
 
   // Hold the graphs back so the first screen (example trace, progress bar) can be seen and photographed.
   let release = () => {};
@@ -72,6 +78,22 @@ await withSite(async ({ browser, origin, modelId }) => {
     const alert = await page.locator('[data-testid="model-error"]').textContent({ timeout: 100 }).catch(() => null);
     expect(alert === null, `the page shows an error instead: ${alert}`);
     expect(/Ready: \d+ thread/.test(await text(page, '[data-testid="runtime"]')), 'no "Ready: N threads" line');
+  });
+
+  await check('with COOP/COEP the page measures 1 thread against N and decodes on the faster', async () => {
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(cores >= 2, `this machine reports ${cores} core(s): the thread measurement needs 2 or more`);
+    const probe = await page.waitForSelector('[data-testid="runtime-probe"]:is([data-probe="done"], [data-probe="off"])', { timeout: TIMEOUT_MS });
+    const line = await text(page, '[data-testid="runtime"]');
+    expect((await probe.getAttribute('data-probe')) === 'done', `no measurement: "${line}"`);
+    const n = Math.min(4, cores);
+    const ms = (label: string) => new RegExp(`${label} (\\d+\\.\\d+) ms`).exec(line)?.[1];
+    expect(!!ms('wasm 1 thread') && !!ms(`wasm ${n} threads`), `expected figures for wasm 1 thread and wasm ${n} threads: "${line}"`);
+    const choice = (await probe.getAttribute('data-choice')) ?? '';
+    expect(choice === 'wasm-1' || choice === `wasm-${n}`, `unexpected choice "${choice}"`);
+    await page.waitForSelector(`[data-testid="runtime"][data-threads="${choice.slice(5)}"]`, { timeout: TIMEOUT_MS });
+    expect([...runtimeFiles].sort().join(' ') === 'ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm', `runtime files fetched: ${[...runtimeFiles].join(', ')}`);
+    console.log(`        ${line}`);
   });
 
   await check('a greedy decode with heads: identical output to the baseline, and a speedup', async () => {

@@ -25,9 +25,9 @@ export interface ReceiveSlice {
 
 export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & CompareSlice & SimulatorSlice & ReceiveSlice;
 
-/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison or a cost measurement. */
+/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison, a cost or runtime measurement. */
 export const selectEngineBusy = (s: UiState) =>
-  s.run.status === 'running' || s.compare.status === 'running' || s.simulator.cost.status === 'measuring';
+  s.run.status === 'running' || s.compare.status === 'running' || s.simulator.cost.status === 'measuring' || s.model.runtimeProbe.timing;
 
 export const useStore = create<UiState>()((set, get, api) => ({
   ...createModelSlice(set, get, api),
@@ -60,6 +60,7 @@ export const useStore = create<UiState>()((set, get, api) => ({
             phase: 'ready',
             modelId: msg.modelId,
             threads: msg.threads,
+            backend: msg.backend,
             crossOriginIsolated: msg.crossOriginIsolated,
             parts: msg.parts,
             error: null,
@@ -111,6 +112,7 @@ export const useStore = create<UiState>()((set, get, api) => ({
       case 'cost-progress':
       case 'cost-curve':
       case 'cost-stopped':
+      case 'forward-times':
         break;
       default: {
         const unknown: never = msg;
