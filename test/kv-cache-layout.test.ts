@@ -20,7 +20,7 @@ function filled(L: number): KVCache {
       for (let h = 0; h < shape.nHead; h++) {
         for (let p = 0; p < L; p++) for (let d = 0; d < shape.headDim; d++) data[(h * L + p) * shape.headDim + d] = code(l, h, p, d) + (which === 'value' ? 0.5 : 0);
       }
-      outputs[`present.${l}.${which}`] = new ort.Tensor('float32', data, [1, shape.nHead, L, shape.headDim]);
+      outputs[`new.${l}.${which}`] = new ort.Tensor('float32', data, [1, shape.nHead, L, shape.headDim]);
     }
   }
   cache.append(outputs, L);

@@ -7,7 +7,8 @@ config.json.
   onnx/draft_model.onnx  the small draft model, same signature as model.onnx
 
 Names follow transformers.js: input_ids, position_ids, past_key_values.{i}.key|value in;
-logits, present.{i}.key|value out. attention_bias [1, 1, T, P+T] (0 or -inf) replaces
+logits, present.{i}.key|value out, plus new.{i}.key|value (the T new rows alone, see
+kv_outputs.py). attention_bias [1, 1, T, P+T] (0 or -inf) replaces
 the usual attention_mask so the caller can express causal, tree and padding masks.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import torch
 import torch.nn as nn
 
+from kv_outputs import add_new_kv_outputs
 from model import GPT, GPTConfig, MedusaHeads
 
 OPSET = 17
@@ -37,13 +39,15 @@ class _Flat(nn.Module):
 def io_names(n_layer: int):
     past = [f"past_key_values.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
     present = [f"present.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
-    return ["input_ids", "position_ids", "attention_bias", *past], ["logits", "hidden_states", *present]
+    new = [f"new.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
+    return ["input_ids", "position_ids", "attention_bias", *past], ["logits", "hidden_states", *present, *new]
 
 
 def export_lm(model: GPT, path: str) -> None:
     cfg = model.cfg
     T, P = 3, 5  # any sizes: every sequence axis is dynamic
     ins, outs = io_names(cfg.n_layer)
+    outs = [o for o in outs if not o.startswith("new.")]  # added after the export, from the graph
     dummy = (
         torch.zeros(1, T, dtype=torch.long),
         torch.arange(P, P + T).unsqueeze(0),
@@ -58,6 +62,7 @@ def export_lm(model: GPT, path: str) -> None:
         dyn[n] = {2: "P+T"}
     torch.onnx.export(_Flat(model).eval(), dummy, path, input_names=ins, output_names=outs,
                       dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
+    add_new_kv_outputs(path)
 
 
 def export_heads(heads: MedusaHeads, n_embd: int, path: str) -> None:

@@ -49,15 +49,17 @@ export type ModelConfig = z.infer<typeof configSchema>;
 export function lmIoNames(nLayer: number): { inputs: string[]; outputs: string[] } {
   const past: string[] = [];
   const present: string[] = [];
+  const fresh: string[] = [];
   for (let i = 0; i < nLayer; i++) {
     for (const kv of ['key', 'value']) {
       past.push(`past_key_values.${i}.${kv}`);
       present.push(`present.${i}.${kv}`);
+      fresh.push(`new.${i}.${kv}`);
     }
   }
   return {
     inputs: ['input_ids', 'position_ids', 'attention_bias', ...past],
-    outputs: ['logits', 'hidden_states', ...present],
+    outputs: ['logits', 'hidden_states', ...present, ...fresh],
   };
 }
 

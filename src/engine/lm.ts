@@ -3,8 +3,8 @@
  * additive attention bias, so causal prefill, single-token decoding and tree verification
  * are one call) and DraftHeads (Medusa heads over chosen hidden states).
  *
- * Every ort tensor made here or returned by a run is disposed unless the KV cache adopts
- * it, so memory stays flat over thousands of steps. A session runs one call at a time:
+ * Every ort tensor made here or returned by a run is disposed (the KV cache copies the new
+ * rows into its own buffers), so memory stays flat over thousands of steps. A session runs one call at a time:
  * await each forward before starting the next on the same model.
  */
 import type { HeadsConfig, LMConfig } from './config.ts';
@@ -64,7 +64,11 @@ export class CausalLM {
     this.nLayer = config.n_layer;
     this.nEmbd = config.n_embd;
     this.nPositions = config.n_positions;
+    this.fetches = ['logits', 'hidden_states', ...KVCache.outputNames(config.n_layer)];
   }
+
+  /** The outputs a forward fetches: present.* (the whole cache) stays inside the runtime. */
+  private readonly fetches: string[];
 
   newCache(): KVCache {
     return new KVCache({ nLayer: this.config.n_layer, nHead: this.config.n_head, headDim: this.config.head_dim });
@@ -99,7 +103,7 @@ export class CausalLM {
     let outputs: Record<string, ort.Tensor>;
     const t0 = now();
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, this.fetches);
     } finally {
       this.runMs += now() - t0;
       this.runs++;
@@ -108,11 +112,10 @@ export class CausalLM {
     try {
       const logits = take(outputs, 'logits', T * V, this.name); // [T, V]
       const hidden = take(outputs, 'hidden_states', T * C, this.name); // [T, C]
-      cache.append(outputs, T); // present.{i}.key|value [1, H, P+T, Dh]
+      cache.append(outputs, T); // new.{i}.key|value [1, H, T, Dh], copied into the cache
       return { logits, hidden };
-    } catch (e) {
+    } finally {
       for (const t of Object.values(outputs)) t.dispose();
-      throw e;
     }
   }
 

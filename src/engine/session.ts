@@ -66,6 +66,8 @@ export function lmSignature(lm: LMConfig, vocabSize: number): GraphSignature {
       outputs.push(kv(`present.${i}.${which}`, 'P+T'));
     }
   }
+  // the T new rows of present alone (train/kv_outputs.py): what a CPU runtime fetches
+  for (let i = 0; i < lm.n_layer; i++) for (const which of ['key', 'value']) outputs.push(kv(`new.${i}.${which}`, 'T'));
   return { inputs, outputs };
 }
 
