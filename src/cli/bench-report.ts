@@ -9,7 +9,7 @@ import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 
 import type { StepProfile } from '../engine/bench-figures.ts';
-import type { KvKeepCost } from '../engine/cost-probe.ts';
+import type { CostCurve, KvKeepCost } from '../engine/cost-probe.ts';
 import { spread, type Spread } from '../engine/metrics.ts';
 import { REPO_ROOT } from './model-arg.ts';
 
@@ -170,10 +170,30 @@ function aligned(headers: string[], body: string[][]): string[] {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
 }
 
-export function textTable(rows: BenchRow[], targets: TargetFigure[] = []): string {
+/** The cost curve as a table: n, t(n), t(n) / t(1), and n * t(1) / t(n). */
+function curveBody(c: CostCurve): { headers: string[]; body: string[][]; note: string } {
+  const ns = Object.keys(c.ms).map(Number).sort((a, b) => a - b);
+  const t1 = c.ms[ns[0]!]!;
+  return {
+    headers: ['n new tokens', ...ns.map(String)],
+    body: [
+      ['t(n) ms', ...ns.map((n) => num(c.ms[n]!, 2))],
+      ['t(n) / t(1)', ...ns.map((n) => num(c.ms[n]! / t1, 2))],
+      ['n · t(1) / t(n)', ...ns.map((n) => num(c.ideal_speedup[n]!, 2))],
+    ],
+    note:
+      `Cost curve: bare session.run of a target forward over n new tokens after ${c.context} cached (median of ${c.reps}); ` +
+      `each token beyond the first costs ${num(c.marginal_ms, 2)} ms. n · t(1) / t(n) is the speedup of n - 1 drafts ` +
+      'if every one were accepted and drafting were free: the ceiling this runtime puts on speculation.',
+  };
+}
+
+export function textTable(rows: BenchRow[], targets: TargetFigure[] = [], curve?: CostCurve): string {
+  const c = curve ? curveBody(curve) : null;
   return [
     ...aligned(HEADERS, rows.map(cells)), '', ...NOTES, '',
     ...aligned(PROFILE_HEADERS, rows.map(profileCells)), '', ...PROFILE_NOTES,
+    ...(c ? ['', ...aligned(c.headers, c.body), '', c.note] : []),
     ...(targets.length ? ['', ...aligned(TARGET_HEADERS, targets.map(targetCells))] : []),
   ].join('\n');
 }
@@ -181,6 +201,7 @@ export function textTable(rows: BenchRow[], targets: TargetFigure[] = []): strin
 export function markdownReport(
   rows: BenchRow[],
   targets: TargetFigure[],
+  curve: CostCurve,
   env: Environment,
   setup: { model: string; suite: string; prompts: number; maxTokens: number },
 ): string {
@@ -199,6 +220,10 @@ export function markdownReport(
     '',
     ...PROFILE_NOTES.map((n) => `${n}  `),
     '',
+    ...(() => {
+      const c = curveBody(curve);
+      return [...table(c.headers, c.body), '', c.note, ''];
+    })(),
     ...table(TARGET_HEADERS, targets.map(targetCells)),
     '',
     '```',

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
-import { measureKvKeep } from '../engine/cost-probe.ts';
+import { measureCostCurve, measureKvKeep } from '../engine/cost-probe.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
 import { computeMetrics, speedup, type Metrics } from '../engine/metrics.ts';
 import { loadModel } from '../engine/model.ts';
@@ -182,6 +182,8 @@ async function main(): Promise<void> {
 
     log(`KV cache at context ${model.config.n_positions}: truncate and gather after 5-token verify forwards`);
     const kv = await measureKvKeep(model, { reps: 30 });
+    log('cost curve: bare forwards over n new tokens after 128 cached');
+    const curve = await measureCostCurve(model, { context: 128 });
     const rows = runs.map(summarise);
     const targets = targetFigures(rows, kv, suite);
     const env = environment(argv);
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
       prompts: prompts.map((p) => ({ id: p.id, suite: p.suite })),
       targets,
       kv_keep: kv,
+      cost_curve: curve,
       configs: runs.map((run, i) => ({
         ...rows[i]!,
         config: run.cfg,
@@ -202,13 +205,13 @@ async function main(): Promise<void> {
       })),
     };
     if (f.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(`${model.id}, suite ${suite}, ${prompts.length} prompts, ${maxTokens} new tokens at most\n\n${textTable(rows, targets)}\n`);
+    else process.stdout.write(`${model.id}, suite ${suite}, ${prompts.length} prompts, ${maxTokens} new tokens at most\n\n${textTable(rows, targets, curve)}\n`);
     if (f.out !== undefined) {
       const out = resolve(f.out);
       try {
         mkdirSync(out, { recursive: true });
         writeFileSync(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-        writeFileSync(join(out, 'bench.md'), markdownReport(rows, targets, env, { model: model.id, suite, prompts: prompts.length, maxTokens }));
+        writeFileSync(join(out, 'bench.md'), markdownReport(rows, targets, curve, env, { model: model.id, suite, prompts: prompts.length, maxTokens }));
       } catch (e) {
         throw new UsageError(`--out ${f.out}: cannot write the report there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
