@@ -25,9 +25,15 @@ const ORT_DIR = 'ort';
 
 /**
  * The runtime files onnxruntime-web loads at run time: the plain (CPU-only) wasm pair, which
- * ORT_WASM_ENTRY imports from `ort/`.
+ * ORT_WASM_ENTRY imports from `ort/`, and the WebGPU build's pair (asyncify, 27 MB), which
+ * only a worker that tries WebGPU fetches.
  */
-const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+const ORT_FILES = [
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+];
 
 const ortDist = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
 
@@ -38,6 +44,8 @@ const ortDist = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', im
  * from there anyway. A file path, because the package's exports name it only under that condition.
  */
 const ORT_WASM_ENTRY = ortDist + 'ort.wasm.min.mjs';
+/** The same for `onnxruntime-web/webgpu`, which the worker imports dynamically when WebGPU is tried. */
+const ORT_WEBGPU_ENTRY = ortDist + 'ort.webgpu.min.mjs';
 
 /** Serves ORT's runtime files at /ort/ in dev and copies them to dist/ort/ at build time. */
 function ortRuntime(): Plugin {
@@ -71,8 +79,13 @@ export default defineConfig({
   appType: 'mpa',
   plugins: [react(), ortRuntime()],
   resolve: {
-    // Exact match: deep imports (onnxruntime-web/webgpu) resolve as the package says.
-    alias: process.env.VITEST ? [] : [{ find: /^onnxruntime-web$/, replacement: ORT_WASM_ENTRY }],
+    // Exact matches: other deep imports resolve as the package says.
+    alias: process.env.VITEST
+      ? []
+      : [
+          { find: /^onnxruntime-web$/, replacement: ORT_WASM_ENTRY },
+          { find: /^onnxruntime-web\/webgpu$/, replacement: ORT_WEBGPU_ENTRY },
+        ],
   },
   // Pre-bundling would move ORT away from its runtime files and break its import.meta.url lookups.
   optimizeDeps: {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { causalBias, type CausalLM, type KVCache, type LoadedModel } from '../src/engine/index.ts';
+import { causalBias, type CausalLM, type KVCache, type KVStore, type LoadedModel } from '../src/engine/index.ts';
 import { fixtureTensor, loadGolden, loadTestModel, maxAbsDiff, TOL } from './model-paths.ts';
 
 let model: LoadedModel;
@@ -20,13 +20,13 @@ afterAll(async () => {
 const range = (a: number, n: number) => Array.from({ length: n }, (_, i) => a + i);
 
 async function prefill(ids: number[]): Promise<{ cache: KVCache; logits: Float32Array }> {
-  const cache = lm.newCache();
+  const cache = lm.newCache() as KVCache; // Node runs the wasm backend: the CPU cache, whose layer() reads rows
   const { logits } = await lm.forward(ids, range(0, ids.length), causalBias(ids.length, 0), cache);
   return { cache, logits };
 }
 
 /** Feed tokens one at a time; the logits rows, concatenated [n, V]. */
-async function stepwise(cache: KVCache, tokens: number[]): Promise<Float32Array> {
+async function stepwise(cache: KVStore, tokens: number[]): Promise<Float32Array> {
   const V = model.config.vocab_size;
   const out = new Float32Array(tokens.length * V);
   for (let i = 0; i < tokens.length; i++) {

@@ -6,7 +6,7 @@
  *
  *   npx tsx src/cli/forward-timing.ts [modelDir] [--reps N] [--context P]
  */
-import { causalBias, loadModel, type CausalLM, type KVCache } from '../engine/index.ts';
+import { causalBias, loadModel, type CausalLM, type KVStore } from '../engine/index.ts';
 import { nodeFiles } from '../engine/node-files.ts';
 
 function arg(name: string, fallback: number): number {
@@ -29,7 +29,7 @@ const median = (xs: number[]) => {
 };
 
 /** Times T-token forwards after a P-token prefix; the cache is cut back to P after each. */
-async function time(lm: CausalLM, cache: KVCache, T: number): Promise<number[]> {
+async function time(lm: CausalLM, cache: KVStore, T: number): Promise<number[]> {
   const P = cache.length;
   const ids = Array.from({ length: T }, (_, i) => 40 + i);
   const pos = Array.from({ length: T }, (_, i) => P + i);

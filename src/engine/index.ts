@@ -6,7 +6,7 @@ export { parseConfig, lmIoNames, type ModelConfig, type LMConfig, type HeadsConf
 export { urlFiles, MissingModelFileError, type ModelFiles } from './files.ts';
 export { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from './tokenizer.ts';
 export { configureOrt, createSession, lmSignature, headsSignature, type GraphSignature, type TensorSpec } from './session.ts';
-export { KVCache, type KVShape } from './kv-cache.ts';
+export { KVCache, type KVShape, type KVStore } from './kv-cache.ts';
 export { CausalLM, DraftHeads, causalBias, type ForwardResult } from './lm.ts';
 export { loadModel, type LoadedModel, type LoadOptions, type LoadProgress, type ModelPart } from './model.ts';
 export { preparePrompt, type Prompt } from './prompt.ts';

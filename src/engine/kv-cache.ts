@@ -23,10 +23,34 @@ export interface KVShape {
   headDim: number;
 }
 
+/**
+ * What a forward needs of a KV cache, on whatever device it lives: this CPU one, or
+ * kv-cache-gpu.ts for a WebGPU session (CausalLM.newCache() picks).
+ */
+export interface KVStore {
+  readonly shape: KVShape;
+  /** Cached positions: the P of the next forward. */
+  readonly length: number;
+  /** The past_key_values.{i}.key|value feeds for the next forward ([1, H, P, Dh] each). */
+  pastFeeds(): Record<string, Tensor>;
+  /**
+   * Take in a forward's outputs after T new tokens. A store that keeps output tensors
+   * deletes them from `outputs`; the caller disposes what is left.
+   */
+  append(outputs: Record<string, Tensor>, T: number): void;
+  /** Forget every position from len on. */
+  truncate(len: number): void;
+  /** Keep only the given positions, in the given order. */
+  gather(positions: readonly number[]): void;
+  /** An independent copy (e.g. to try a branch and keep the original). */
+  clone(): KVStore;
+  release(): void;
+}
+
 /** Rows of room a new cache starts with; it doubles when full. */
 const INITIAL_ROWS = 64;
 
-export class KVCache {
+export class KVCache implements KVStore {
   /** Per layer: [1, H, len, Dh] at the front of a buffer of `rows` rows per head. */
   private keys: Float32Array[];
   private values: Float32Array[];

@@ -4,12 +4,14 @@
  * are one call) and DraftHeads (Medusa heads over chosen hidden states).
  *
  * Every ort tensor made here or returned by a run is disposed (the KV cache copies the new
- * rows into its own buffers), so memory stays flat over thousands of steps. A session runs one call at a time:
- * await each forward before starting the next on the same model.
+ * rows into its own buffers, or on WebGPU adopts present.* on the GPU), so memory stays flat
+ * over thousands of steps. A session runs one call at a time: await each forward before
+ * starting the next on the same model.
  */
 import type { HeadsConfig, LMConfig } from './config.ts';
-import { KVCache } from './kv-cache.ts';
-import { ort } from './session.ts';
+import { KVCache, type KVStore } from './kv-cache.ts';
+import { GpuKVCache } from './kv-cache-gpu.ts';
+import { ort, ortBackend, type OrtBackend } from './session.ts';
 
 /** Causal bias [T, P+T] row-major: new token t sees all P cached keys and new keys <= t. */
 export function causalBias(T: number, P: number): Float32Array {
@@ -52,6 +54,8 @@ export class CausalLM {
   readonly nLayer: number;
   readonly nEmbd: number;
   readonly nPositions: number;
+  /** The backend the session was made on: it decides where the KV cache lives. */
+  readonly backend: OrtBackend;
   private released = false;
 
   constructor(
@@ -64,14 +68,18 @@ export class CausalLM {
     this.nLayer = config.n_layer;
     this.nEmbd = config.n_embd;
     this.nPositions = config.n_positions;
-    this.fetches = ['logits', 'hidden_states', ...KVCache.outputNames(config.n_layer)];
+    this.backend = ortBackend();
+    const kv = this.backend === 'webgpu' ? GpuKVCache.outputNames(config.n_layer) : KVCache.outputNames(config.n_layer);
+    this.fetches = ['logits', 'hidden_states', ...kv];
   }
 
-  /** The outputs a forward fetches: present.* (the whole cache) stays inside the runtime. */
+  /** The outputs a forward fetches: on wasm the new rows (present.*, the whole cache, stays
+   *  inside the runtime); on WebGPU present.*, which stays on the GPU. */
   private readonly fetches: string[];
 
-  newCache(): KVCache {
-    return new KVCache({ nLayer: this.config.n_layer, nHead: this.config.n_head, headDim: this.config.head_dim });
+  newCache(): KVStore {
+    const shape = { nLayer: this.config.n_layer, nHead: this.config.n_head, headDim: this.config.head_dim };
+    return this.backend === 'webgpu' ? new GpuKVCache(shape) : new KVCache(shape);
   }
 
   /**
@@ -82,7 +90,7 @@ export class CausalLM {
     inputIds: readonly number[],
     positionIds: readonly number[],
     attentionBias: Float32Array,
-    cache: KVCache,
+    cache: KVStore,
   ): Promise<ForwardResult> {
     const T = inputIds.length;
     const P = cache.length;
@@ -112,14 +120,14 @@ export class CausalLM {
     try {
       const logits = take(outputs, 'logits', T * V, this.name); // [T, V]
       const hidden = take(outputs, 'hidden_states', T * C, this.name); // [T, C]
-      cache.append(outputs, T); // new.{i}.key|value [1, H, T, Dh], copied into the cache
+      cache.append(outputs, T); // new.{i}.key|value [1, H, T, Dh] copied, or present.{i}.* [1, H, P+T, Dh] adopted
       return { logits, hidden };
     } finally {
       for (const t of Object.values(outputs)) t.dispose();
     }
   }
 
-  private check(inputIds: readonly number[], positionIds: readonly number[], bias: Float32Array, cache: KVCache): void {
+  private check(inputIds: readonly number[], positionIds: readonly number[], bias: Float32Array, cache: KVStore): void {
     const T = inputIds.length;
     const P = cache.length;
     const W = P + T;

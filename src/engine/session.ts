@@ -1,7 +1,13 @@
 /**
- * onnxruntime-web sessions (wasm backend) created from bytes and checked against the
- * signature the runtime will feed, so a wrong or damaged graph fails at load time with a
- * list of what differs instead of a shape error deep inside the first forward.
+ * onnxruntime-web sessions created from bytes and checked against the signature the runtime
+ * will feed, so a wrong or damaged graph fails at load time with a list of what differs
+ * instead of a shape error deep inside the first forward.
+ *
+ * `ort` is a live binding: the wasm-only module by default, or another build of
+ * onnxruntime-web (the WebGPU one, which the worker imports only when WebGPU is tried) after
+ * setOrtRuntime(). Call that before the first session; lm.ts and kv-cache.ts make their
+ * tensors with whichever module is current. On 'webgpu' every LM session keeps its present.*
+ * outputs (the KV cache) on the GPU as 'gpu-buffer' tensors (kv-cache-gpu.ts).
  *
  * In Node (tests, CLI) `import 'onnxruntime-web'` resolves to dist/ort.node.min.mjs, which
  * loads ort-wasm-simd-threaded.mjs from its own folder by a relative dynamic import, and
@@ -10,11 +16,69 @@
  * Node has no cross-origin isolation to worry about, but ort would start a thread pool,
  * so we ask for one thread.
  */
-import * as ort from 'onnxruntime-web';
+import * as ortWasm from 'onnxruntime-web';
 
 import type { HeadsConfig, LMConfig } from './config.ts';
 
-export { ort };
+/** One build of onnxruntime-web (all builds share these types). */
+export type OrtModule = typeof ortWasm;
+
+/** The onnxruntime-web module sessions and tensors come from. */
+export let ort: OrtModule = ortWasm;
+
+/** Types under the same name as the module, so `ort.Tensor` works as a type wherever `ort` is imported. */
+export declare namespace ort {
+  type Tensor = ortWasm.Tensor;
+  type InferenceSession = ortWasm.InferenceSession;
+}
+
+/** onnxruntime-web's execution provider for every session: 'wasm' (CPU) or 'webgpu'. */
+export type OrtBackend = 'wasm' | 'webgpu';
+
+let backend: OrtBackend = 'wasm';
+let sessionsMade = 0;
+
+/** Use `mod` (an onnxruntime-web build that has `which`) for every later session and tensor. */
+export function setOrtRuntime(mod: OrtModule, which: OrtBackend): void {
+  if (sessionsMade > 0) {
+    throw new Error(`setOrtRuntime(${which}): ${sessionsMade} session(s) were made on ${backend} already; choose the runtime before loading a model`);
+  }
+  ort = mod;
+  backend = which;
+  configured = false;
+  threadsChosen = false;
+}
+
+export function ortBackend(): OrtBackend {
+  return backend;
+}
+
+/** What kv-cache-gpu.ts needs of a GPUDevice (structural, so a fake one can stand in for tests). */
+export interface GpuBufferLike {
+  readonly size: number;
+  destroy(): void;
+  mapAsync(mode: number): Promise<void>;
+  getMappedRange(): ArrayBuffer;
+  unmap(): void;
+}
+
+export interface GpuDeviceLike {
+  createBuffer(desc: { size: number; usage: number }): GpuBufferLike;
+  createCommandEncoder(): {
+    copyBufferToBuffer(src: GpuBufferLike, srcOffset: number, dst: GpuBufferLike, dstOffset: number, size: number): void;
+    finish(): unknown;
+  };
+  queue: { submit(commands: unknown[]): void };
+}
+
+/** The GPUDevice onnxruntime's WebGPU sessions run on (there once a WebGPU session exists). */
+export function gpuDevice(): GpuDeviceLike {
+  const device = backend === 'webgpu' ? (ort.env.webgpu as { device?: unknown }).device : undefined;
+  if (!device) {
+    throw new Error(`expected onnxruntime's WebGPU device, found ${backend === 'webgpu' ? 'none yet' : `the ${backend} backend`}: create a WebGPU session first`);
+  }
+  return device as GpuDeviceLike;
+}
 
 /** One graph input or output: a string dim is symbolic (any size), a number must match. */
 export interface TensorSpec {
@@ -83,7 +147,7 @@ function fmtSpec(s: { name: string; type: string; dims: ReadonlyArray<number | s
   return `${s.name} ${s.type}[${s.dims.join(', ')}]`;
 }
 
-function describe(names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[]): string {
+function describe(names: readonly string[], meta: readonly ortWasm.InferenceSession.ValueMetadata[]): string {
   return names
     .map((n) => {
       const m = meta.find((x) => x.name === n);
@@ -96,7 +160,7 @@ function describe(names: readonly string[], meta: readonly ort.InferenceSession.
 export function compareSignature(
   kind: 'input' | 'output',
   names: readonly string[],
-  meta: readonly ort.InferenceSession.ValueMetadata[],
+  meta: readonly ortWasm.InferenceSession.ValueMetadata[],
   expected: readonly TensorSpec[],
 ): string[] {
   const problems: string[] = [];
@@ -131,16 +195,21 @@ export async function createSession(
   if (!configured) configureOrt();
   let session: ort.InferenceSession;
   try {
+    // present.* is the whole cache, P+T rows: on the GPU it stays there (kv-cache-gpu.ts)
+    const onDevice = expected.outputs.filter((o) => o.name.startsWith('present.')).map((o) => o.name);
     session = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['wasm'],
+      executionProviders: [backend],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
+      ...(backend === 'webgpu' && onDevice.length ? { preferredOutputLocation: Object.fromEntries(onDevice.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     });
+    sessionsMade++;
   } catch (e) {
-    throw new Error(
-      `${file} (${bytes.length} bytes) could not be loaded by onnxruntime: ${(e as Error).message}. ` +
-        'The file is probably truncated or corrupt: download it again or re-export the model with `npm run train`.',
-    );
+    const hint =
+      backend === 'webgpu'
+        ? "onnxruntime's WebGPU backend may not support this browser's adapter: open the page without ?backend=webgpu to decode on wasm."
+        : 'The file is probably truncated or corrupt: download it again or re-export the model with `npm run train`.';
+    throw new Error(`${file} (${bytes.length} bytes) could not be loaded by onnxruntime (${backend}): ${(e as Error).message}. ${hint}`);
   }
   const problems = [
     ...compareSignature('input', session.inputNames, session.inputMetadata, expected.inputs),

@@ -83,7 +83,7 @@ function ModelStatus() {
   if (phase !== 'ready' || threads === null) return null;
   return (
     <p className="muted" data-testid="runtime" data-backend={backend ?? ''} data-threads={threads}>
-      Ready: {threads} thread{threads === 1 ? '' : 's'}, {backend}
+      Ready: {threads} thread{threads === 1 ? '' : 's'}, {backend === 'webgpu' ? 'webgpu (KV cache on the GPU)' : backend}
       {isolated ? '' : ' (the page is not cross-origin isolated, so ORT runs single-threaded)'}.{' '}
       <RuntimeProbeLine />
     </p>

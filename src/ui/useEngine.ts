@@ -3,11 +3,12 @@
  * messages (and crashes) into the store. The Worker object lives in a ref, never in the store.
  * It starts on the runtime an earlier visit chose (runtime-probe.ts) or on one wasm thread,
  * and once ready lets the runtime probe measure the alternatives and swap in a faster worker.
+ * `?backend=wasm|webgpu` in the page URL fixes the backend instead (no measurement).
  * Which model: `?model=<id>` in the page URL, else `toy`; it is fetched from models/<id>/
  * next to the page, so the site works from any folder of a static host.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import type { ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
+import type { Backend, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
 import { compareProblem } from './compare/configs.ts';
 import { FIRST_RUNTIME } from './runtime-choice.ts';
 import { forgetRuntime, probeRuntime, rememberedRuntime, type ProbeHost } from './runtime-probe.ts';
@@ -34,6 +35,15 @@ export function limitsOf(info: ModelInfo | null) {
 
 export function modelIdFromPage(): string {
   return new URLSearchParams(window.location.search).get('model') ?? DEFAULT_MODEL_ID;
+}
+
+const BACKENDS: readonly Backend[] = ['wasm', 'webgpu'];
+
+/** `?backend=` in the page URL: the backend to use without measuring; null when absent; a string when not valid. */
+export function backendFromPage(): Backend | null | { invalid: string } {
+  const b = new URLSearchParams(window.location.search).get('backend');
+  if (b === null) return null;
+  return (BACKENDS as readonly string[]).includes(b) ? (b as Backend) : { invalid: b };
 }
 
 export interface EngineHandle {
@@ -102,10 +112,15 @@ export function useEngine(modelId: string): EngineHandle {
       });
       return;
     }
-    const remembered = rememberedRuntime(modelId);
+    const forced = backendFromPage();
+    if (forced !== null && typeof forced === 'object') {
+      store.failModel({ kind: 'load', message: `The backend '${forced.invalid}' is not known: expected ?backend=wasm or ?backend=webgpu, or none to let the page measure. Fix the address.` });
+      return;
+    }
+    const remembered = forced ? null : rememberedRuntime(modelId);
     const probe = new AbortController();
     probeRef.current = probe;
-    const worker = spawn(modelId, remembered?.runtime ?? FIRST_RUNTIME);
+    const worker = spawn(modelId, forced ? { backend: forced, threads: FIRST_RUNTIME.threads } : (remembered?.runtime ?? FIRST_RUNTIME));
     wire(worker);
     workerRef.current = worker;
     const host: ProbeHost = {
@@ -130,6 +145,10 @@ export function useEngine(modelId: string): EngineHandle {
       }
       if (msg.status !== 'ready') return;
       worker.removeEventListener('message', onFirst);
+      if (forced) {
+        useStore.getState().setRuntimeProbe({ status: 'off', note: `the link fixes ?backend=${forced}`, chosen: { backend: msg.backend, threads: msg.threads } });
+        return;
+      }
       if (remembered) {
         useStore.getState().setRuntimeProbe({ status: 'remembered', measured: remembered.measured, chosen: remembered.runtime, at: remembered.at });
         return;

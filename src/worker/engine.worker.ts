@@ -21,6 +21,7 @@ import {
   type ModelFiles,
   type ModelPart,
 } from '../engine/index.ts';
+import { setOrtRuntime } from '../engine/session.ts';
 import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
@@ -49,10 +50,22 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Points ORT at our runtime files; threads need SharedArrayBuffer, i.e. a cross-origin isolated page. */
-function configureRuntime(ortUrl: string, wanted: RuntimeSetting): void {
+/**
+ * Points ORT at our runtime files; threads need SharedArrayBuffer, i.e. a cross-origin
+ * isolated page. WebGPU loads onnxruntime-web's WebGPU build (and its larger runtime) here,
+ * by a dynamic import, so a wasm-only visit never downloads it.
+ */
+async function configureRuntime(ortUrl: string, wanted: RuntimeSetting): Promise<void> {
   const threads = scope.crossOriginIsolated ? Math.max(1, Math.min(16, Math.floor(wanted.threads))) : 1;
-  runtime = { backend: 'wasm', threads };
+  if (wanted.backend === 'webgpu') {
+    const gpu = (navigator as WorkerNavigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    if (!adapter) {
+      throw new Error(`expected a WebGPU adapter, found ${gpu ? 'none (navigator.gpu.requestAdapter() gave null)' : 'no navigator.gpu'}: open the page without ?backend=webgpu to decode on wasm`);
+    }
+    setOrtRuntime(await import('onnxruntime-web/webgpu'), 'webgpu');
+  }
+  runtime = { backend: wanted.backend, threads };
   configureOrt({ wasmPaths: ortUrl, numThreads: threads });
 }
 
@@ -120,7 +133,7 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
   const parts = req.parts ?? ALL_PARTS;
   let m: LoadedModel | undefined;
   try {
-    configureRuntime(req.ortUrl, req.runtime);
+    await configureRuntime(req.ortUrl, req.runtime);
     const files = cachedText(urlFiles(req.modelUrl));
     const info = await modelInfo(files);
     suites = info.suites;

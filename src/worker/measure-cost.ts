@@ -6,7 +6,7 @@
  * the first round is untimed (kernels, allocations). Also times the drafting a step adds:
  * one Medusa heads forward and one 1-token draft-model forward.
  */
-import { causalBias, type CausalLM, type KVCache, type LoadedModel } from '../engine/index.ts';
+import { causalBias, type CausalLM, type KVStore, type LoadedModel } from '../engine/index.ts';
 import type { RunControl } from './decode-run.ts';
 import type { CostPoint, WorkerResponse } from './protocol.ts';
 
@@ -17,7 +17,7 @@ export const median = (xs: readonly number[]) => {
 };
 
 /** Fills a fresh cache with P tokens of plausible ids (BOS, then a cycle of ordinary tokens). */
-export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVCache> {
+export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVStore> {
   const cache = lm.newCache();
   const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? bos : 32 + (i % 60)));
   await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
@@ -25,7 +25,7 @@ export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<K
 }
 
 /** Milliseconds of one T-token forward after the cache's P tokens; the cache is cut back to P. */
-export async function timeForward(lm: CausalLM, cache: KVCache, T: number): Promise<number> {
+export async function timeForward(lm: CausalLM, cache: KVStore, T: number): Promise<number> {
   const P = cache.length;
   const ids = Array.from({ length: T }, (_, i) => 40 + i);
   const pos = Array.from({ length: T }, (_, i) => P + i);

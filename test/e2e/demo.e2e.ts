@@ -7,7 +7,9 @@
  * fall back; a small comparison in the Compare view (table, charts, CSV and JSON export,
  * import, a bad file, Cancel); the Speedup simulator (a chart, an optimum k, the measured
  * cost curve, machines); load errors and worker crashes with Retry; a clean console; the
- * wasm-only runtime files and the start-up measurement of 1 against N threads.
+ * wasm-only runtime files and the start-up measurement of 1 against N threads; and, in a
+ * second chromium with SwiftShader's software WebGPU adapter, a WebGPU decode identical to
+ * wasm's and the automatic choice keeping wasm when WebGPU measures slower.
  * Screenshots of each view go to docs/screenshots/.
  *
  * Run: `npm run test:e2e` (model `toy` from public/models/toy), or with
@@ -17,7 +19,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { check, expect, SCREENSHOTS, TIMEOUT_MS, watchErrors, withSite } from './harness.ts';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SCREENSHOTS, name), fullPage: true });
@@ -37,6 +39,33 @@ async function run(page: Page, button = '[data-testid="run"]'): Promise<string> 
 }
 
 const stepLabel = (page: Page) => text(page, '[data-testid="step-position"]');
+
+/** Chromium's software WebGPU: SwiftShader through Vulkan, no GPU needed (harness.ts launches with --disable-gpu). */
+const WEBGPU_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--no-first-run'];
+
+/** Opens `url` in a fresh context, waits for ready, runs once; returns the runtime line and both token streams. */
+async function decodeIn(browser: Browser, url: string, errors: string[]): Promise<{ runtime: string; backend: string; spec: string; baseline: string }> {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  watchErrors(p, errors);
+  try {
+    await p.goto(url);
+    await p.waitForSelector('main[data-phase="ready"], main[data-phase="error"]', { timeout: TIMEOUT_MS });
+    const alert = await p.locator('[data-testid="model-error"]').textContent({ timeout: 100 }).catch(() => null);
+    expect(alert === null, `${url}: the page shows an error: ${alert}`);
+    const status = await run(p);
+    expect(status === 'done', `${url}: the run ended ${status}`);
+    expect((await attr(p, '[data-testid="identical"]', 'data-pass')) === 'true', `${url}: speculative and baseline outputs differ`);
+    return {
+      runtime: await text(p, '[data-testid="runtime"]'),
+      backend: await attr(p, '[data-testid="runtime"]', 'data-backend'),
+      spec: await attr(p, '[data-testid="spec-output"]', 'data-tokens'),
+      baseline: await attr(p, '[data-testid="baseline-output"]', 'data-tokens'),
+    };
+  } finally {
+    await context.close();
+  }
+}
 
 await withSite(async ({ browser, origin, modelId }) => {
   const url = `${origin}?model=${encodeURIComponent(modelId)}`;
@@ -313,6 +342,46 @@ await withSite(async ({ browser, origin, modelId }) => {
     }
     console.log(`        phone screenshots in ${dir}`);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await check('WebGPU (SwiftShader): greedy tokens identical to wasm, KV cache on the GPU; the automatic choice keeps wasm when WebGPU is slower', async () => {
+    const gpuBrowser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: WEBGPU_ARGS });
+    try {
+      const probe = await gpuBrowser.newPage();
+      await probe.goto(origin);
+      const adapter = await probe.evaluate(async () => {
+        const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+        return gpu ? (await gpu.requestAdapter()) !== null : false;
+      });
+      await probe.close();
+      expect(adapter, `chromium gave no WebGPU adapter with ${WEBGPU_ARGS.join(' ')}: the WebGPU path cannot be tested on this machine`);
+      // heads-tree: verification gathers the accepted path out of the GPU cache
+      const link = `${url}&drafter=heads-tree&max_tokens=8`;
+      const gpu = await decodeIn(gpuBrowser, `${link}&backend=webgpu`, errors);
+      expect(gpu.backend === 'webgpu' && gpu.runtime.includes('KV cache on the GPU'), `not on WebGPU: "${gpu.runtime}"`);
+      const cpu = await decodeIn(gpuBrowser, `${link}&backend=wasm`, errors);
+      expect(cpu.backend === 'wasm', `not on wasm: "${cpu.runtime}"`);
+      expect(gpu.spec === cpu.spec && gpu.baseline === cpu.baseline, `WebGPU tokens ${gpu.spec} differ from wasm's ${cpu.spec}`);
+      console.log(`        tokens on both: ${gpu.spec}`);
+
+      const context = await gpuBrowser.newContext();
+      const p = await context.newPage();
+      watchErrors(p, errors);
+      await p.goto(url);
+      await p.waitForSelector('[data-testid="runtime-probe"]:is([data-probe="done"], [data-probe="off"])', { timeout: 2 * TIMEOUT_MS });
+      const line = await text(p, '[data-testid="runtime"]');
+      const ms = (label: RegExp) => Number(new RegExp(`${label.source} (\\d+\\.\\d+) ms`).exec(line)?.[1]);
+      const gpuMs = ms(/webgpu \d+ threads?/);
+      const wasmMs = Math.min(ms(/wasm 1 thread/), ms(/wasm \d+ threads/) || Infinity);
+      expect(gpuMs > 0 && wasmMs > 0, `expected wasm and webgpu figures: "${line}"`);
+      const choice = await attr(p, '[data-testid="runtime-probe"]', 'data-choice');
+      expect(gpuMs > wasmMs ? choice.startsWith('wasm-') : true, `WebGPU measured slower (${gpuMs} > ${wasmMs} ms) but the page chose ${choice}`);
+      expect((await attr(p, '[data-testid="runtime"]', 'data-backend')) === choice.split('-')[0], `decoding on ${await attr(p, '[data-testid="runtime"]', 'data-backend')}, chose ${choice}`);
+      console.log(`        ${line}`);
+      await context.close();
+    } finally {
+      await gpuBrowser.close();
+    }
   });
 
   await check('no console errors or uncaught exceptions', async () => {

@@ -30,6 +30,6 @@ await withSite(async ({ browser, origin, modelId }) => {
     console.log('\nfiles:');
     for (const f of visit.files) console.log(`  ${fmt(f.bytes).padStart(12)}  ${f.path}`);
     const later = visit.notFetched.reduce((a, f) => a + f.bytes, 0);
-    console.log(`not fetched until used (lazy views): ${fmt(later)} bytes in ${visit.notFetched.map((f) => f.path).join(', ')}\n`);
+    console.log(`not fetched by this visit (views on first use, the WebGPU build of onnxruntime-web): ${fmt(later)} bytes in ${visit.notFetched.map((f) => f.path).join(', ')}\n`);
   });
 });

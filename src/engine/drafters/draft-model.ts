@@ -8,7 +8,7 @@
  */
 import type { CausalLM } from '../lm.ts';
 import { causalBias } from '../lm.ts';
-import type { KVCache } from '../kv-cache.ts';
+import type { KVStore } from '../kv-cache.ts';
 import { argmax, toProbs } from '../sampling.ts';
 import { chainTree } from '../tree.ts';
 import { topEntries } from '../verify.ts';
@@ -18,7 +18,7 @@ import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type Dra
 export class DraftModelDrafter implements Drafter {
   readonly name = 'draft-model' as const;
   readonly maxDepth: number;
-  private cache: KVCache;
+  private cache: KVStore;
   /** Tokens whose keys/values are in the cache, in order. */
   private fed: number[] = [];
 
