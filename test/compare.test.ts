@@ -10,6 +10,7 @@ import { csvField, parseCompareResults, resultsFileName, resultsToJson, rowsToCs
 import { spread, summariseCompare } from '../src/ui/compare/summary.ts';
 import { useStore } from '../src/ui/store/index.ts';
 import { baselineTemperatures, configLabel } from '../src/worker/compare-config.ts';
+import type { PairFigures, StepProfile } from '../src/engine/bench-figures.ts';
 import type { CompareCell, CompareConfig } from '../src/worker/protocol.ts';
 
 const cell = (p: Partial<CompareCell> = {}): CompareCell => ({
@@ -27,7 +28,19 @@ const cell = (p: Partial<CompareCell> = {}): CompareCell => ({
   cost_coefficient: null,
   predicted_speedup: null,
   accept_length_histogram: [15],
+  profile: null,
+  ar_overhead: null,
+  pair: null,
+  matches_baseline: null,
   ...p,
+});
+
+/** A step of `step` ms: draft 1 (0.8 in session.run), forward 2 (1.5), verify 0.3, accept 0.2 (KV 0.1), other the rest. */
+const profileOf = (step: number): StepProfile => ({
+  draft_ms: 1, draft_run_ms: 0.8, forward_ms: 2, forward_run_ms: 1.5, verify_ms: 0.3, accept_ms: 0.2, kv_ms: 0.1, other_ms: step - 3.5, step_ms: step,
+});
+const pairOf = (speedup: number, bound: number): PairFigures => ({
+  tau: 3, t1_ms: 1.5, t_draft_ms: 0.8, t_verify_ms: 1.5, speedup_decode: speedup, speedup_bound: bound, efficiency: speedup / bound,
 });
 
 const heads: CompareConfig = { drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 };
@@ -39,17 +52,20 @@ function results(): CompareResults {
     id,
     suite: 'prose' as const,
     baselines: [
-      { temperature: 0, cell: cell() },
+      { temperature: 0, cell: cell({ ar_overhead: s1 / 1.2 + 0.05, profile: profileOf(4) }) },
       { temperature: 0.7, cell: cell({ tokens_per_second: 150 }) },
     ],
     cells: [
-      cell({ speedup: s1, draft_acceptance_rate: 0.5, mean_acceptance_length: 2, acceptance_rate_per_position: pos, accept_length_histogram: [2, 3, 1] }),
+      cell({
+        speedup: s1, draft_acceptance_rate: 0.5, mean_acceptance_length: 2, acceptance_rate_per_position: pos, accept_length_histogram: [2, 3, 1],
+        profile: profileOf(4 * s1), pair: pairOf(s1, 2), matches_baseline: s1 < 1.5,
+      }),
       cell({ speedup: s2, accept_length_histogram: [4] }),
     ],
   });
   return {
     format: 'space-compare-results',
-    version: 1,
+    version: 2,
     created: '2026-11-22T14:05:09.000Z',
     model: { id: 'toy', threads: 2 },
     suite: 'prose',
@@ -98,6 +114,22 @@ describe('summary over prompts', () => {
     expect(h.accept_length_histogram).toEqual([4, 6, 2]);
     expect(rows[0]!.speedup).toBeNull();
   });
+
+  it('summarises the step profile, the AR overhead, the pair figures and greedy mismatches', () => {
+    const [base, , h, lookupRow] = summariseCompare(results());
+    expect(base!.ar_overhead).toEqual({ median: 1.3, min: 1.05, max: 1.55 });
+    expect(base!.profile.step_ms).toEqual({ median: 4, min: 4, max: 4 });
+    expect(base!.pair.efficiency).toBeNull();
+    expect(base!.mismatches).toBeNull();
+    expect(h!.profile.step_ms).toEqual({ median: 6, min: 4.8, max: 7.2 });
+    expect(h!.profile.other_ms!.median).toBeCloseTo(2.5, 12);
+    expect(h!.pair.efficiency).toEqual({ median: 0.75, min: 0.6, max: 0.9 });
+    expect(h!.pair.speedup_bound).toEqual({ median: 2, min: 2, max: 2 });
+    expect(h!.ar_overhead).toBeNull();
+    expect(h!.mismatches).toBe(1);
+    expect(lookupRow!.profile.step_ms).toBeNull();
+    expect(lookupRow!.mismatches).toBeNull();
+  });
 });
 
 describe('results file', () => {
@@ -105,6 +137,29 @@ describe('results file', () => {
     const r = results();
     expect(parseCompareResults(resultsToJson(r), 'x')).toEqual(r);
     expect(resultsFileName(r, 'csv')).toBe('compare-toy-prose-20261122-1405.csv');
+  });
+
+  it('imports a version 1 file, with the figures version 2 added unknown', () => {
+    const v1 = JSON.parse(resultsToJson(results())) as { version: number; prompts: { baselines: { cell: Record<string, unknown> }[]; cells: Record<string, unknown>[] }[] };
+    v1.version = 1;
+    const strip = (c: Record<string, unknown>) => ['profile', 'ar_overhead', 'pair', 'matches_baseline'].forEach((k) => delete c[k]);
+    for (const p of v1.prompts) {
+      p.baselines.forEach((b) => strip(b.cell));
+      p.cells.forEach(strip);
+    }
+    const r = parseCompareResults(JSON.stringify(v1), 'old.json');
+    expect(r.version).toBe(2);
+    expect(r.prompts[0]!.cells[0]).toMatchObject({ speedup: 1.2, profile: null, ar_overhead: null, pair: null, matches_baseline: null });
+    expect(summariseCompare(r)[2]!.pair.efficiency).toBeNull();
+  });
+
+  it('refuses a file from a newer page, and a version 2 cell without its figures', () => {
+    expect(() => parseCompareResults(JSON.stringify({ ...results(), version: 3 }), 'The file "n.json"')).toThrow(
+      /The file "n.json" is comparison results version 3, newer than this page reads \(1 and 2\)/,
+    );
+    const bad = JSON.parse(resultsToJson(results())) as { prompts: { cells: Record<string, unknown>[] }[] };
+    delete bad.prompts[0]!.cells[0]!.pair;
+    expect(() => parseCompareResults(JSON.stringify(bad), 'f')).toThrow(/prompts\.0\.cells\.0\.pair/);
   });
 
   it('names the file and the problem for text that is not JSON', () => {
@@ -155,10 +210,15 @@ describe('CSV export', () => {
     expect(lines[0]).toBe(
       'label,drafter,shape,sampling,prompts,acceptance_rate_median,acceptance_rate_min,acceptance_rate_max,tau_median,tau_min,tau_max,' +
         'acceptance_pos1_median,acceptance_pos2_median,target_forwards_per_token_median,tokens_per_second_median,tokens_per_second_min,' +
-        'tokens_per_second_max,speedup_median,speedup_min,speedup_max,predicted_speedup_median',
+        'tokens_per_second_max,speedup_median,speedup_min,speedup_max,predicted_speedup_median,' +
+        'step_ms_median,draft_ms_median,draft_run_ms_median,forward_ms_median,forward_run_ms_median,verify_ms_median,accept_ms_median,' +
+        'kv_ms_median,other_ms_median,ar_overhead_median,ar_overhead_min,ar_overhead_max,speedup_decode_median,speedup_decode_min,' +
+        'speedup_decode_max,speedup_bound_median,speedup_bound_min,speedup_bound_max,efficiency_median,efficiency_min,efficiency_max,mismatches',
     );
-    expect(lines[1]).toBe('"autoregressive, greedy",none,,greedy,2,,,,,,,,,1,160,160,160,1,1,1,');
-    expect(lines[3]).toBe('"heads k=2, greedy",heads,k=2,greedy,2,0.5,0.5,0.5,2,2,2,0.7,0.3,1,160,160,160,1.5,1.2,1.8,');
+    // the baseline: a 4 ms step (0.5 ms other), AR overhead 1.05 and 1.55 over the two prompts
+    expect(lines[1]).toBe('"autoregressive, greedy",none,,greedy,2,,,,,,,,,1,160,160,160,1,1,1,,4,1,0.8,2,1.5,0.3,0.2,0.1,0.5,1.3,1.05,1.55,,,,,,,,,,');
+    // heads: 4.8 and 7.2 ms steps, decode speedup 1.2 and 1.8 against a bound of 2, one prompt differing
+    expect(lines[3]).toBe('"heads k=2, greedy",heads,k=2,greedy,2,0.5,0.5,0.5,2,2,2,0.7,0.3,1,160,160,160,1.5,1.2,1.8,,6,1,0.8,2,1.5,0.3,0.2,0.1,2.5,,,,1.5,1.2,1.8,2,2,2,0.75,0.6,0.9,1');
   });
 });
 

@@ -1,6 +1,6 @@
 /** The page's settings in the link (src/ui/store/settings.ts): round trip, defensive parsing, run checks. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, settingsFromQuery, settingsProblem, settingsToQuery, type Settings } from '../src/ui/store/settings.ts';
+import { DEFAULT_SETTINGS, pageOptionsFromQuery, settingsFromQuery, settingsProblem, settingsToQuery, type Settings } from '../src/ui/store/settings.ts';
 
 const custom: Settings = {
   drafter: 'draft-model',
@@ -78,4 +78,19 @@ describe('settingsProblem', () => {
   it('refuses a tree deeper than the heads', () =>
     expect(settingsProblem({ ...DEFAULT_SETTINGS, drafter: 'heads-tree', tree: 'tree-12' }, { numHeads: 3 })).toMatch(/4 deep/));
   it('refuses an empty prompt', () => expect(settingsProblem({ ...DEFAULT_SETTINGS, prompt: '' }, limits)).toMatch(/empty/));
+});
+
+describe('page options in the link', () => {
+  it('reads autorun=1 or 0, and falls back with a note for anything else', () => {
+    expect(pageOptionsFromQuery('?model=toy')).toEqual({ options: { autorun: false }, problems: [] });
+    expect(pageOptionsFromQuery('?autorun=1&k=2')).toEqual({ options: { autorun: true }, problems: [] });
+    expect(pageOptionsFromQuery('?autorun=yes')).toEqual({ options: { autorun: false }, problems: ['autorun="yes" in the link is not 1 or 0; using false.'] });
+  });
+
+  it('is not a run setting: writing the settings keeps it as it was and never sends it to the worker', () => {
+    const q = settingsToQuery(DEFAULT_SETTINGS, '?autorun=1');
+    expect(new URLSearchParams(q).get('autorun')).toBe('1');
+    expect(settingsFromQuery(q).settings).toEqual(DEFAULT_SETTINGS);
+    expect('autorun' in settingsFromQuery(q).settings).toBe(false);
+  });
 });

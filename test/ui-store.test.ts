@@ -33,6 +33,7 @@ const summary = (tokens: number[], stopReason: RunSummary['stopReason'] = 'max_t
   elapsedMs: 5,
   lossy: false,
   metrics: example.metrics,
+  cost: { steps: 1, tokens: 1, decodeMs: 2, draftMs: 0, draftRunMs: 0, forwardMs: 1.5, forwardRunMs: 1.2, verifyMs: 0.2, acceptMs: 0.1, kvMs: 0.05 },
 });
 
 function ready() {
@@ -70,6 +71,15 @@ describe('ui store: the model', () => {
     useStore.getState().startRun('run');
     useStore.getState().failModel({ kind: 'crash', message: 'worker died' });
     expect(useStore.getState().run).toMatchObject({ status: 'error', error: 'worker died' });
+  });
+
+  it('reads autorun from the link as a page option, beside the settings, with a note when it is not 1 or 0', () => {
+    useStore.getState().loadQuery('?autorun=1&k=2');
+    expect(useStore.getState()).toMatchObject({ pageOptions: { autorun: true }, settings: { k: 2 }, urlProblems: [] });
+    useStore.getState().loadQuery('?autorun=on&k=x');
+    const s = useStore.getState();
+    expect(s.pageOptions.autorun).toBe(false);
+    expect(s.urlProblems).toEqual(['k="x" in the link is not a whole number from 1 to 32; using 4.', 'autorun="on" in the link is not 1 or 0; using false.']);
   });
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../src/engine/index.ts';
 import { nodeFiles } from '../src/engine/node-files.ts';
 import { loadPromptSuites, type PromptSuites } from '../src/engine/suites.ts';
+import { parseCompareResults, RESULTS_VERSION } from '../src/ui/compare/results-file.ts';
 import { acceptLengthHistogram, compareRun } from '../src/worker/compare-run.ts';
 import type { RunControl } from '../src/worker/decode-run.ts';
 import { measureCost } from '../src/worker/measure-cost.ts';
@@ -65,7 +66,21 @@ describe('compare job', () => {
       expect(h.acceptance_rate_per_position).toHaveLength(2);
       expect(h.accept_length_histogram.length).toBeLessThanOrEqual(3);
       expect(h.tokens).toBe(6);
+      // bench figures: the baseline's overhead, each run's step profile, the pair figures
+      const base = p.baselines[0]!.cell;
+      expect(base.ar_overhead).toBeGreaterThanOrEqual(1);
+      expect(base.pair).toBeNull();
+      expect(base.profile!.step_ms).toBeGreaterThan(0);
+      expect(base.profile!.forward_run_ms).toBeLessThanOrEqual(base.profile!.forward_ms);
+      expect(h.ar_overhead).toBeNull();
+      expect(h.pair!.tau).toBeGreaterThanOrEqual(1);
+      expect(h.pair!.efficiency).toBeCloseTo(h.pair!.speedup_decode / h.pair!.speedup_bound, 9);
+      expect(h.matches_baseline).toBe(true);
+      expect(p.cells[1]!.matches_baseline).toBeNull();
     }
+    // what the worker posts is what the results file accepts, field by field
+    const file = { format: 'space-compare-results', version: RESULTS_VERSION, created: '2026-12-01T00:00:00Z', model: { id: 'test', threads: 1 }, suite: 'repetitive', max_tokens: 6, configs: settings.configs, prompts };
+    expect(parseCompareResults(JSON.stringify(file), 'worker output').prompts).toEqual(prompts);
     expect(msgs.at(-1)).toEqual({ status: 'compare-complete', requestId: 5, stopped: false, stepsAfterStop: null });
     expect(msgs.every((m) => !('requestId' in m) || m.requestId === 5)).toBe(true);
   });

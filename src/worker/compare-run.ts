@@ -15,6 +15,7 @@ import {
   type LoadedModel,
   type SpecResult,
 } from '../engine/index.ts';
+import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures } from '../engine/bench-figures.ts';
 import { suitePrompts, type PromptSuites } from '../engine/suites.ts';
 import { baselineLabel, baselineTemperatures, configLabel, drafterSettingsOf } from './compare-config.ts';
 import type { RunControl } from './decode-run.ts';
@@ -43,8 +44,21 @@ export function acceptLengthHistogram(r: Pick<SpecResult, 'steps'>): number[] {
 
 const finished = (r: SpecResult) => r.stopReason !== 'aborted' && r.tokens.length > 0 && r.elapsedMs > 0;
 
-export function cellOf(r: SpecResult, baseline: SpecResult | null): CompareCell {
+/** Pair figures only when every one is a finite number (a timer too coarse for a step gives 0 and then Infinity). */
+function finitePair(p: PairFigures | null): PairFigures | null {
+  return p && Object.values(p).every(Number.isFinite) ? p : null;
+}
+
+const sameTokens = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/**
+ * A decode's figures; `baseline` is the autoregressive run it is measured against (null for
+ * a baseline itself); `greedy` runs must match the baseline token for token.
+ */
+export function cellOf(r: SpecResult, baseline: SpecResult | null, greedy: boolean): CompareCell {
   const m = computeMetrics(r);
+  const cost = runCost(r);
+  const ar = arOverhead(cost);
   return {
     tokens: r.tokens.length,
     stop_reason: r.stopReason,
@@ -60,6 +74,10 @@ export function cellOf(r: SpecResult, baseline: SpecResult | null): CompareCell 
     cost_coefficient: m.cost_coefficient ?? null,
     predicted_speedup: m.predicted_speedup ?? null,
     accept_length_histogram: acceptLengthHistogram(r),
+    profile: stepProfile(cost),
+    ar_overhead: baseline === null && ar !== null && Number.isFinite(ar) ? ar : null,
+    pair: baseline ? finitePair(pairFigures(cost, runCost(baseline))) : null,
+    matches_baseline: baseline && greedy && finished(r) && finished(baseline) ? sameTokens(r.tokens, baseline.tokens) : null,
   };
 }
 
@@ -127,8 +145,8 @@ export async function compareRun(
     const prompt: ComparePrompt = {
       id: p.id,
       suite: p.suite,
-      baselines: baselines.map((b, j) => ({ temperature: b.temperature, cell: cellOf(results[j]!, null) })),
-      cells: configs.map((c, j) => cellOf(results[baselines.length + j]!, baseOf(c.temperature))),
+      baselines: baselines.map((b, j) => ({ temperature: b.temperature, cell: cellOf(results[j]!, null, b.temperature === 0) })),
+      cells: configs.map((c, j) => cellOf(results[baselines.length + j]!, baseOf(c.temperature), c.temperature === 0)),
     };
     post({ status: 'compare-prompt', requestId, prompt });
   }

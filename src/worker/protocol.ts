@@ -41,6 +41,7 @@ import type {
   StepRecord,
   StopReason,
 } from '../engine/index.ts';
+import type { PairFigures, RunCost, StepProfile } from '../engine/bench-figures.ts';
 import type { PromptSuites, SuiteName } from '../engine/suites.ts';
 
 /** What a run decodes and how: everything a shared link must carry to reproduce it. */
@@ -130,6 +131,8 @@ export interface RunSummary {
   elapsedMs: number;
   lossy: boolean;
   metrics: Metrics;
+  /** Decode-phase sums (engine/bench-figures.ts runCost): where the steps' time went. */
+  cost: RunCost;
 }
 
 /** What the page needs of the model before its graphs have downloaded. */
@@ -186,6 +189,14 @@ export interface CompareCell {
   predicted_speedup: number | null;
   /** [a] = decode steps that accepted a drafted tokens (0: only the target's own token). */
   accept_length_histogram: number[];
+  /** Mean ms per decode step of each phase (engine/bench-figures.ts); null without decode steps. */
+  profile: StepProfile | null;
+  /** Baselines only: wall time per decode step over the bare session.run per step. */
+  ar_overhead: number | null;
+  /** Configurations only: decode-phase speedup against the bound the runtime's forward times allow. */
+  pair: PairFigures | null;
+  /** Greedy configurations only: whether the tokens equal the baseline's (lossless means always). */
+  matches_baseline: boolean | null;
 }
 
 /** One prompt of a comparison: its baselines (one per temperature in use) and a cell per configuration. */

@@ -2,6 +2,7 @@
  * What the browser end-to-end test needs around it: build the site, copy a model folder
  * into it, serve it with `vite preview` on a free localhost port, launch Debian's chromium
  * through playwright-core, collect console errors, and report `N passed, N failed`.
+ * serveSite and launchChromium are the same steps for other scripts (the browser bench).
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = resolve(ROOT, 'dist');
 /** Where screenshots go; SPACE_SCREENSHOTS_DIR keeps a test of another model from replacing the shipped ones. */
 export const SCREENSHOTS = resolve(ROOT, process.env.SPACE_SCREENSHOTS_DIR ?? 'docs/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const TIMEOUT_MS = 120_000;
 
 interface Result {
@@ -52,13 +53,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Which model the page opens, after making sure the built site has it. */
-function prepareModel(): string {
+/** Which model the page opens, after making sure the built site (in `dist`) has it. */
+function prepareModel(dist: string): string {
   const dir = process.env.SPACE_MODEL_DIR;
   if (!dir) {
     const id = 'toy';
     expect(
-      existsSync(resolve(DIST, 'models', id, 'config.json')),
+      existsSync(resolve(dist, 'models', id, 'config.json')),
       `dist/models/${id}/config.json is missing: train the model with \`npm run train\` (it writes public/models/${id}/), ` +
         'or test another model folder with SPACE_MODEL_DIR=build/smoke/models/toy-smoke npm run test:e2e',
     );
@@ -67,7 +68,7 @@ function prepareModel(): string {
   const src = resolve(ROOT, dir);
   expect(existsSync(resolve(src, 'config.json')), `SPACE_MODEL_DIR=${dir} has no config.json: expected a model folder written by train/export.py`);
   const id = basename(src);
-  const dest = resolve(DIST, 'models', id);
+  const dest = resolve(dist, 'models', id);
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   cpSync(src, dest, { recursive: true });
@@ -90,26 +91,48 @@ export interface Site {
   modelId: string;
 }
 
+export interface ServedSite {
+  /** http://127.0.0.1:PORT/ */
+  origin: string;
+  modelId: string;
+  server: PreviewServer;
+}
+
+/**
+ * Builds the site into `outDir` (unless `build` is false), copies the model in, and serves
+ * it with `vite preview` (COOP/COEP headers) on a free localhost port.
+ */
+export async function serveSite({ outDir = DIST, build: doBuild = true, log = 'e2e' }: { outDir?: string; build?: boolean; log?: string } = {}): Promise<ServedSite> {
+  const custom = outDir !== DIST;
+  if (doBuild) {
+    console.log(`${log}: building the site${custom ? ` into ${outDir}` : ''}`);
+    await build({ root: ROOT, logLevel: 'warn', ...(custom ? { build: { outDir, emptyOutDir: true } } : {}) });
+  }
+  expect(existsSync(resolve(outDir, 'index.html')), `${outDir}/index.html is missing: run without --no-build`);
+  const modelId = prepareModel(outDir);
+  const port = await freePort();
+  const server = await preview({ root: ROOT, logLevel: 'warn', ...(custom ? { build: { outDir } } : {}), preview: { host: '127.0.0.1', port, strictPort: true } });
+  return { origin: `http://127.0.0.1:${port}/`, modelId, server };
+}
+
+/** Chromium flags for a quiet headless run (no sandbox in containers, no GPU, no background traffic). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Debian's chromium (CHROMIUM_PATH overrides), headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
 /** Builds (unless --no-build), serves and launches; runs `body`; always cleans up and prints the summary. */
 export async function withSite(body: (site: Site) => Promise<void>): Promise<void> {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   try {
-    if (!process.argv.includes('--no-build')) {
-      console.log('e2e: building the site');
-      await build({ root: ROOT, logLevel: 'warn' });
-    }
-    expect(existsSync(resolve(DIST, 'index.html')), 'dist/index.html is missing: run without --no-build');
-    const modelId = prepareModel();
-    const port = await freePort();
-    server = await preview({ root: ROOT, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true } });
-    const origin = `http://127.0.0.1:${port}/`;
+    const site = await serveSite({ build: !process.argv.includes('--no-build') });
+    server = site.server;
+    const { origin, modelId } = site;
     console.log(`e2e: ${origin}?model=${modelId} in ${CHROMIUM}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
     await body({ browser, origin, modelId });
   } catch (e) {

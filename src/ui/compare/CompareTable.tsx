@@ -1,10 +1,13 @@
 /**
  * The comparison's table, one row per baseline and configuration: acceptance rate, τ,
  * per-position acceptance, target forwards per token, tokens/s, the measured speedup over
- * autoregressive decoding and Leviathan's predicted one, each the median over prompts with
- * the min–max under it. Scrolls sideways on a narrow screen (and with the keyboard).
+ * autoregressive decoding and Leviathan's predicted one, then the step time, the baseline's
+ * overhead over bare session.run, and the decode-phase speedup bound and efficiency; each
+ * the median over prompts with the min–max under it. Scrolls sideways on a narrow screen
+ * (and with the keyboard).
  */
 import type { ReactNode } from 'react';
+import { AR_OVERHEAD_TARGET, EFFICIENCY_TARGET } from '../profile.ts';
 import { CLAIM } from '../simulator/speedup-model.ts';
 import type { CompareRow, Spread } from './summary.ts';
 
@@ -51,12 +54,19 @@ export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
             <th scope="col">tokens/s</th>
             <th scope="col" title="Tokens/s over the autoregressive baseline's on the same prompt and temperature">speedup</th>
             <th scope="col" title="Leviathan et al.'s (1 − α^(γ+1)) / ((1 − α)(cγ + 1)) from the measured α, γ and c (chains only)">predicted</th>
+            <th scope="col" title="Wall time per decode step after the prefill">ms / step</th>
+            <th scope="col" title={`Autoregressive wall time per step over its bare session.run per step (target ≤ ${AR_OVERHEAD_TARGET})`}>AR overhead</th>
+            <th scope="col" title="τ · t(1) / (t_draft + t_verify): the decode speedup the runtime's bare forward times allow at this τ">bound</th>
+            <th scope="col" title={`Decode-phase speedup over the bound (target ≥ ${EFFICIENCY_TARGET})`}>efficiency</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.key} data-row={r.key} className={r.config ? undefined : 'baseline-row'}>
-              <th scope="row">{r.label}</th>
+              <th scope="row">
+                {r.label}
+                {r.mismatches ? <> <span className="badge-slow" data-mismatches={r.mismatches}>⚠ {r.mismatches} prompt{r.mismatches === 1 ? '' : 's'} differ from autoregressive</span></> : null}
+              </th>
               <Cell s={r.draft_acceptance_rate} f={pct} />
               <Cell s={r.mean_acceptance_length} />
               <td className="positions">{r.acceptance_rate_per_position.length ? r.acceptance_rate_per_position.map((s, i) => <span key={i}>{s ? pct(s.median) : '–'}</span>) : '–'}</td>
@@ -64,6 +74,10 @@ export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
               <Cell s={r.tokens_per_second} f={fix(0)} />
               <SpeedupCell row={r} />
               <Cell s={r.predicted_speedup} unit="×" />
+              <Cell s={r.profile.step_ms} />
+              <Cell s={r.ar_overhead} unit="×" />
+              <Cell s={r.pair.speedup_bound} unit="×" />
+              <Cell s={r.pair.efficiency} />
             </tr>
           ))}
         </tbody>

@@ -4,7 +4,11 @@
  * with zod and then for consistency (a cell per configuration, a baseline per temperature),
  * and the summary table as CSV. An imported file is data only: its text is shown as text.
  *
- *   { "format": "space-compare-results", "version": 1, "created": "2026-11-22T14:00:00Z",
+ * Version 2 added the per-step profile, ar_overhead, the pair figures (speedup bound,
+ * efficiency) and matches_baseline to every cell; a version 1 file still imports, with
+ * those figures unknown (null).
+ *
+ *   { "format": "space-compare-results", "version": 2, "created": "2026-11-22T14:00:00Z",
  *     "model": { "id": "toy", "threads": 2 }, "suite": "prose", "max_tokens": 48,
  *     "configs": [{ "drafter": "heads", "k": 4, "tree": "tree-8", "temperature": 0 }],
  *     "prompts": [{ "id": "prose-0", "suite": "prose", "baselines": [{ "temperature": 0, "cell": {...} }], "cells": [{...}] }] }
@@ -18,7 +22,9 @@ import type { CompareConfig, ComparePrompt } from '../../worker/protocol.ts';
 import type { CompareRow, Spread } from './summary.ts';
 
 export const RESULTS_FORMAT = 'space-compare-results';
-export const RESULTS_VERSION = 1;
+export const RESULTS_VERSION = 2;
+/** Versions this page reads (older ones are upgraded on import). */
+export const READABLE_VERSIONS = [1, 2] as const;
 /** Far above any comparison the page can run (12 configs x 24 prompts is ~200 kB). */
 export const MAX_RESULTS_BYTES = 20_000_000;
 
@@ -36,7 +42,8 @@ export interface CompareResults {
 
 const num = z.number();
 const nullableNum = num.nullable();
-const cell = z.object({
+const ms = num.min(0);
+const cellV1 = z.object({
   tokens: z.number().int().min(0),
   stop_reason: z.enum(['max_tokens', 'eos', 'context_full', 'aborted']),
   elapsed_ms: num.min(0),
@@ -52,6 +59,32 @@ const cell = z.object({
   predicted_speedup: nullableNum,
   accept_length_histogram: z.array(z.number().int().min(0)),
 });
+const profile = z.object({
+  draft_ms: ms,
+  draft_run_ms: ms,
+  forward_ms: ms,
+  forward_run_ms: ms,
+  verify_ms: ms,
+  accept_ms: ms,
+  kv_ms: ms,
+  other_ms: ms,
+  step_ms: ms,
+});
+const pair = z.object({
+  tau: num.min(0),
+  t1_ms: ms,
+  t_draft_ms: ms,
+  t_verify_ms: ms,
+  speedup_decode: num.min(0),
+  speedup_bound: num.min(0),
+  efficiency: num.min(0),
+});
+const cellV2 = cellV1.extend({
+  profile: profile.nullable(),
+  ar_overhead: num.min(0).nullable(),
+  pair: pair.nullable(),
+  matches_baseline: z.boolean().nullable(),
+});
 const config = z.object({
   drafter: z.enum(DRAFTER_NAMES.filter((d) => d !== 'none') as [CompareConfig['drafter'], ...CompareConfig['drafter'][]]),
   k: z.number().int().min(1),
@@ -59,9 +92,9 @@ const config = z.object({
   temperature: num.min(0),
 });
 const suite = z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]);
-const schema = z.object({
+const schemaOf = <C extends z.ZodType>(version: number, cell: C) => z.object({
   format: z.literal(RESULTS_FORMAT),
-  version: z.literal(RESULTS_VERSION),
+  version: z.literal(version),
   created: z.string(),
   model: z.object({ id: z.string().min(1), threads: z.number().int().min(1).nullable() }),
   suite,
@@ -78,8 +111,13 @@ const schema = z.object({
     )
     .min(1, 'no finished prompts: the comparison was stopped before its first prompt'),
 });
+const schemaV1 = schemaOf(1, cellV1);
+const schemaV2 = schemaOf(2, cellV2);
 
-const SHAPE = '{ format: "space-compare-results", version: 1, model, suite, max_tokens, configs: [...], prompts: [...] }';
+/** What version 2 added to a cell, unknown for a version 1 file. */
+const V1_UPGRADE = { profile: null, ar_overhead: null, pair: null, matches_baseline: null } as const;
+
+const SHAPE = `{ format: "space-compare-results", version: ${RESULTS_VERSION}, model, suite, max_tokens, configs: [...], prompts: [...] }`;
 const FIX = 'Export it again from the Compare view, or run the comparison again.';
 
 /** A checked CompareResults from JSON text; throws an Error whose message names `where` and each problem. */
@@ -93,7 +131,13 @@ export function parseCompareResults(text: string, where: string): CompareResults
   if (typeof raw === 'object' && raw !== null && (raw as { format?: unknown }).format === 'space-decode-trace') {
     throw new Error(`${where} is a decode trace, not comparison results: open it in the Trace stepper instead.`);
   }
-  const parsed = schema.safeParse(raw);
+  const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
+  if (typeof version === 'number' && version > RESULTS_VERSION) {
+    throw new Error(
+      `${where} is comparison results version ${version}, newer than this page reads (${READABLE_VERSIONS.join(' and ')}). Open it with the page that exported it, or run the comparison again here.`,
+    );
+  }
+  const parsed = version === 1 ? schemaV1.safeParse(raw) : schemaV2.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 8)
@@ -102,7 +146,7 @@ export function parseCompareResults(text: string, where: string): CompareResults
     const more = parsed.error.issues.length > 8 ? `\n  … and ${parsed.error.issues.length - 8} more` : '';
     throw new Error(`${where} is not a comparison results file (expected ${SHAPE}):\n${issues}${more}\n${FIX}`);
   }
-  const r = parsed.data as CompareResults;
+  const r = (version === 1 ? upgradeV1(parsed.data as z.infer<typeof schemaV1>) : parsed.data) as CompareResults;
   r.prompts.forEach((p, i) => {
     if (p.cells.length !== r.configs.length) {
       throw new Error(`${where}: prompts.${i} (${p.id}) has ${p.cells.length} cells but the file lists ${r.configs.length} configurations; expected one cell per configuration. ${FIX}`);
@@ -114,6 +158,16 @@ export function parseCompareResults(text: string, where: string): CompareResults
     }
   });
   return r;
+}
+
+/** A version 1 file as version 2: the figures it lacks are unknown. */
+function upgradeV1(r: z.infer<typeof schemaV1>): CompareResults {
+  const up = (c: z.infer<typeof cellV1>) => ({ ...c, ...V1_UPGRADE });
+  return {
+    ...r,
+    version: RESULTS_VERSION,
+    prompts: r.prompts.map((p) => ({ ...p, baselines: p.baselines.map((b) => ({ ...b, cell: up(b.cell) })), cells: p.cells.map(up) })),
+  } as CompareResults;
 }
 
 export async function readResultsFile(file: File): Promise<CompareResults> {
@@ -142,7 +196,13 @@ export function csvField(v: string | number | null): string {
 
 const triple = (s: Spread | null) => [s?.median ?? null, s?.min ?? null, s?.max ?? null];
 
-/** The summary table as CSV: a row per baseline and configuration, medians with min and max over prompts. */
+const PROFILE_CSV = ['step_ms', 'draft_ms', 'draft_run_ms', 'forward_ms', 'forward_run_ms', 'verify_ms', 'accept_ms', 'kv_ms', 'other_ms'] as const;
+
+/**
+ * The summary table as CSV: a row per baseline and configuration, medians with min and max
+ * over prompts; then the per-step profile (medians, ms), the baseline's AR overhead, the
+ * decode-phase speedup, its bound and the efficiency, and the greedy mismatch count.
+ */
 export function rowsToCsv(rows: readonly CompareRow[]): string {
   const depth = Math.max(0, ...rows.map((r) => r.acceptance_rate_per_position.length));
   const header = [
@@ -154,6 +214,12 @@ export function rowsToCsv(rows: readonly CompareRow[]): string {
     'tokens_per_second_median', 'tokens_per_second_min', 'tokens_per_second_max',
     'speedup_median', 'speedup_min', 'speedup_max',
     'predicted_speedup_median',
+    ...PROFILE_CSV.map((k) => `${k}_median`),
+    'ar_overhead_median', 'ar_overhead_min', 'ar_overhead_max',
+    'speedup_decode_median', 'speedup_decode_min', 'speedup_decode_max',
+    'speedup_bound_median', 'speedup_bound_min', 'speedup_bound_max',
+    'efficiency_median', 'efficiency_min', 'efficiency_max',
+    'mismatches',
   ];
   const lines = rows.map((r) => [
     r.label, r.drafter, r.shape, r.sampling, r.prompts,
@@ -164,6 +230,12 @@ export function rowsToCsv(rows: readonly CompareRow[]): string {
     ...triple(r.tokens_per_second),
     ...(r.config ? triple(r.speedup) : [1, 1, 1]),
     r.predicted_speedup?.median ?? null,
+    ...PROFILE_CSV.map((k) => r.profile[k]?.median ?? null),
+    ...triple(r.ar_overhead),
+    ...triple(r.pair.speedup_decode),
+    ...triple(r.pair.speedup_bound),
+    ...triple(r.pair.efficiency),
+    r.mismatches,
   ]);
   return [header, ...lines].map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

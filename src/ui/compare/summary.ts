@@ -4,6 +4,7 @@
  * one prompt that hits EOS early does not move the headline; accept-length histograms are
  * pooled (summed over prompts). Pure, for the table, the charts, the CSV and the simulator.
  */
+import type { PairFigures, StepProfile } from '../../engine/bench-figures.ts';
 import { baselineLabel, configLabel, samplingLabel, shapeLabel } from '../../worker/compare-config.ts';
 import type { CompareCell, CompareConfig } from '../../worker/protocol.ts';
 import type { CompareResults } from './results-file.ts';
@@ -32,6 +33,22 @@ export interface CompareRow {
   cost_coefficient: Spread | null;
   /** Summed over prompts: [a] = decode steps that accepted a drafts. */
   accept_length_histogram: number[];
+  /** Per decode step, ms, each phase's median over prompts (engine/bench-figures.ts StepProfile). */
+  profile: Record<keyof StepProfile, Spread | null>;
+  /** Baselines: AR wall time per step / bare session.run per step. */
+  ar_overhead: Spread | null;
+  /** Configurations: τ, bare forward times, decode-phase speedup, its bound and their ratio. */
+  pair: Record<keyof PairFigures, Spread | null>;
+  /** Greedy configurations: prompts whose tokens differ from the baseline's (lossless: 0); null when not checked. */
+  mismatches: number | null;
+}
+
+const PROFILE_KEYS = ['draft_ms', 'draft_run_ms', 'forward_ms', 'forward_run_ms', 'verify_ms', 'accept_ms', 'kv_ms', 'other_ms', 'step_ms'] as const satisfies readonly (keyof StepProfile)[];
+const PAIR_KEYS = ['tau', 't1_ms', 't_draft_ms', 't_verify_ms', 'speedup_decode', 'speedup_bound', 'efficiency'] as const satisfies readonly (keyof PairFigures)[];
+
+/** Each key's spread over the cells' objects (null objects skipped). */
+function spreadEach<K extends string>(keys: readonly K[], objs: readonly (Record<K, number> | null)[]): Record<K, Spread | null> {
+  return Object.fromEntries(keys.map((k) => [k, spread(objs.map((o) => o?.[k] ?? null))])) as Record<K, Spread | null>;
 }
 
 function rowOf(key: string, label: string, config: CompareConfig | null, temperature: number, cells: readonly CompareCell[]): CompareRow {
@@ -58,6 +75,10 @@ function rowOf(key: string, label: string, config: CompareConfig | null, tempera
     alpha: pick((c) => c.alpha),
     cost_coefficient: pick((c) => c.cost_coefficient),
     accept_length_histogram: Array.from(histogram, (n) => n ?? 0),
+    profile: spreadEach(PROFILE_KEYS, cells.map((c) => c.profile)),
+    ar_overhead: pick((c) => c.ar_overhead),
+    pair: spreadEach(PAIR_KEYS, cells.map((c) => c.pair)),
+    mismatches: cells.some((c) => c.matches_baseline !== null) ? cells.filter((c) => c.matches_baseline === false).length : null,
   };
 }
 

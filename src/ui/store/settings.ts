@@ -123,6 +123,34 @@ export function settingsFromQuery(search: string): { settings: Settings; problem
   return { settings, problems };
 }
 
+/**
+ * Options of the page in the link that are not run settings (so the worker never sees them):
+ * `autorun=1` starts a decode of the link's settings as soon as the model is ready, which is
+ * how the first-token latency is measured from opening the page.
+ */
+export interface PageOptions {
+  autorun: boolean;
+}
+
+export const DEFAULT_PAGE_OPTIONS: PageOptions = { autorun: false };
+
+const OPTION_PARSERS: { [K in keyof PageOptions]: (raw: string) => Parsed<PageOptions[K]> } = { autorun: bool };
+
+/** Page options from a query string, with a problem per value that had to fall back (as settingsFromQuery). */
+export function pageOptionsFromQuery(search: string): { options: PageOptions; problems: string[] } {
+  const q = new URLSearchParams(search);
+  const options: PageOptions = { ...DEFAULT_PAGE_OPTIONS };
+  const problems: string[] = [];
+  for (const key of Object.keys(OPTION_PARSERS) as (keyof PageOptions)[]) {
+    const raw = q.get(key);
+    if (raw === null) continue;
+    const parsed = OPTION_PARSERS[key](raw);
+    if (parsed.ok) options[key] = parsed.value;
+    else problems.push(`${key}=${show(raw)} in the link is not ${parsed.expected}; using ${show(DEFAULT_PAGE_OPTIONS[key])}.`);
+  }
+  return { options, problems };
+}
+
 /** `search` with every setting written in (other parameters, such as model, kept). */
 export function settingsToQuery(settings: Settings, search = ''): string {
   const q = new URLSearchParams(search);

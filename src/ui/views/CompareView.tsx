@@ -1,14 +1,16 @@
 /**
  * The Compare view: configurations against the autoregressive baseline over a prompt
- * suite, run in the worker as the bench does (src/cli/bench.ts), with a table and charts
- * that fill in prompt by prompt; results export as CSV and JSON, and a JSON file imports
- * back (checked, with a clear error for a bad file). Loaded on first visit (with the chart
- * library), so the Decode view does not wait for it.
+ * suite, run in the worker as the bench does (src/cli/bench.ts), with a table, the per-step
+ * profile and charts that fill in prompt by prompt; results export as CSV and JSON, and a
+ * JSON file imports back (checked, with a clear error for a bad file). Loaded on first
+ * visit (with the chart library), so the Decode view does not wait for it.
  */
 import { useMemo, useRef } from 'react';
 import { CompareCharts } from '../compare/CompareCharts.tsx';
 import { CompareControls } from '../compare/CompareControls.tsx';
 import { CompareTable } from '../compare/CompareTable.tsx';
+import { ProfileBars } from '../components/ProfileBars.tsx';
+import { medianProfile } from '../profile.ts';
 import { readResultsFile, resultsFileName, resultsToJson, rowsToCsv } from '../compare/results-file.ts';
 import { summariseCompare } from '../compare/summary.ts';
 import { useStore } from '../store/index.ts';
@@ -110,6 +112,12 @@ function Results() {
   return (
     <>
       <CompareTable rows={rows} />
+      <h4>Where a decode step's time goes</h4>
+      <ProfileBars
+        rows={rows.map((r) => ({ key: r.key, label: r.label, profile: medianProfile(r.profile) }))}
+        testId="compare-profile"
+        caption="Mean time per decode step after the prefill, each part the median over prompts. Solid: inside onnxruntime's session.run; hatched: our code around it."
+      />
       <CompareCharts rows={rows} />
     </>
   );
