@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { check, expect, SCREENSHOTS, TIMEOUT_MS, watchErrors, withSite } from './harness.ts';
+import { check, CHROMIUM, expect, SCREENSHOTS, TIMEOUT_MS, watchErrors, withSite } from './harness.ts';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SCREENSHOTS, name), fullPage: true });
 const attr = async (page: Page, sel: string, name: string) => (await page.locator(sel).first().getAttribute(name)) ?? '';
@@ -345,7 +345,7 @@ await withSite(async ({ browser, origin, modelId }) => {
   });
 
   await check('WebGPU (SwiftShader): greedy tokens identical to wasm, KV cache on the GPU; the automatic choice keeps wasm when WebGPU is slower', async () => {
-    const gpuBrowser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: WEBGPU_ARGS });
+    const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: WEBGPU_ARGS });
     try {
       const probe = await gpuBrowser.newPage();
       await probe.goto(origin);
