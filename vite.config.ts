@@ -73,11 +73,29 @@ function ortRuntime(): Plugin {
   };
 }
 
+/**
+ * `vite preview` gzips every response whose type it does not know, .onnx included: 17 MB
+ * compressed on the fly cost about a second of CPU per cold load (and the download lost its
+ * Content-Length, so its progress). Model graphs barely compress; serve them as they are.
+ */
+function uncompressedGraphs(): Plugin {
+  return {
+    name: 'space:uncompressed-graphs',
+    configurePreviewServer(server) {
+      // Runs before the preview's compression middleware, which reads Accept-Encoding.
+      server.middlewares.use((req, _res, next) => {
+        if ((req.url ?? '').split('?')[0]!.endsWith('.onnx')) req.headers['accept-encoding'] = 'identity';
+        next();
+      });
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
   // No SPA fallback: a missing model file must be a 404, not index.html served as JSON.
   appType: 'mpa',
-  plugins: [react(), ortRuntime()],
+  plugins: [react(), ortRuntime(), uncompressedGraphs()],
   resolve: {
     // Exact matches: other deep imports resolve as the package says.
     alias: process.env.VITEST

@@ -1,7 +1,8 @@
 /**
  * Loading a whole model folder: config.json, tokenizer.json, then the base graph and, by
  * default, the Medusa heads and the draft model. Downloads run in parallel (progress per
- * file); sessions are created one after another, each checked against config.json.
+ * file); each graph's session is created as soon as it has arrived, one at a time, each
+ * checked against config.json.
  */
 import { parseConfig, type ModelConfig } from './config.ts';
 import type { ModelFiles } from './files.ts';
@@ -53,41 +54,34 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
   const baseBytes = fetchGraph(config.model.file);
   const headsBytes = parts.has('heads') ? fetchGraph(config.heads.file) : null;
   const draftBytes = parts.has('draft_model') ? fetchGraph(config.draft_model.file) : null;
-  // Every download is awaited (settled) before any error propagates, so none is left dangling.
-  const settled = await Promise.allSettled([baseBytes, headsBytes, draftBytes]);
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  const [b, h, d] = settled.map((s) => (s as PromiseFulfilledResult<Uint8Array | null>).value);
 
+  // Each session is made as soon as its graph has downloaded, while the others still download,
+  // one at a time (making one is mostly a single long wasm call: two would only take turns).
   const made: Array<{ release(): Promise<void> }> = [];
+  let turn: Promise<unknown> = Promise.resolve();
+  const sessionOf = <P extends GraphName>(which: P, bytes: Promise<Uint8Array> | null) =>
+    bytes?.then((b) => {
+      // queued when its bytes arrive, so sessions are made in the order the graphs arrive
+      const mine = turn.then(async () => {
+        const m = await graphOf(config, which, b, where);
+        made.push(m);
+        return m;
+      });
+      turn = mine.catch(() => undefined);
+      return mine;
+    }) ?? null;
+  const sessions = [sessionOf('model', baseBytes), sessionOf('heads', headsBytes), sessionOf('draft_model', draftBytes)] as const;
+  // Every download and session is settled before any error propagates, so none is left dangling;
+  // download errors come first (a missing file explains a missing session).
+  const settled = await Promise.allSettled([baseBytes, headsBytes, draftBytes, ...sessions]);
   try {
-    const V = config.vocab_size;
-    const base = new CausalLM(
-      await createSession(b!, where(config.model.file), lmSignature(config.model, V)),
-      config.model,
-      V,
-      'model',
-    );
-    made.push(base);
-    let heads: DraftHeads | undefined;
-    if (h) {
-      heads = new DraftHeads(await createSession(h, where(config.heads.file), headsSignature(config.heads, V)), config.heads, V);
-      made.push(heads);
-    }
-    let draftModel: CausalLM | undefined;
-    if (d) {
-      draftModel = new CausalLM(
-        await createSession(d, where(config.draft_model.file), lmSignature(config.draft_model, V)),
-        config.draft_model,
-        V,
-        'draft_model',
-      );
-      made.push(draftModel);
-    }
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    const [base, heads, draftModel] = await Promise.all(sessions);
     return {
       id: config.id,
       config,
       tokenizer,
-      base,
+      base: base!,
       ...(heads ? { heads } : {}),
       ...(draftModel ? { draftModel } : {}),
       release: async () => {
@@ -98,4 +92,37 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
     for (const m of made) await m.release();
     throw e;
   }
+}
+
+type GraphName = 'model' | ModelPart;
+type GraphOf<P extends GraphName> = P extends 'heads' ? DraftHeads : CausalLM;
+
+/** One graph's session, checked against config.json's entry for it. */
+async function graphOf<P extends GraphName>(config: ModelConfig, which: P, bytes: Uint8Array, where: (rel: string) => string): Promise<GraphOf<P>> {
+  const V = config.vocab_size;
+  if (which === 'heads') {
+    return new DraftHeads(await createSession(bytes, where(config.heads.file), headsSignature(config.heads, V)), config.heads, V) as GraphOf<P>;
+  }
+  const lm = which === 'model' ? config.model : config.draft_model;
+  return new CausalLM(await createSession(bytes, where(lm.file), lmSignature(lm, V)), lm, V, which) as GraphOf<P>;
+}
+
+/**
+ * Adds a graph that loadModel left out (its `parts`) to a loaded model, released with it: a
+ * page can say ready with the base model and the heads, and bring the draft model in after.
+ * A part the model has already is left as it is.
+ */
+export async function addModelPart(model: LoadedModel, files: ModelFiles, part: ModelPart, onProgress?: (p: LoadProgress) => void): Promise<void> {
+  if (part !== 'heads' && part !== 'draft_model') throw new Error(`addModelPart: unknown part "${String(part)}"; expected "heads" or "draft_model"`);
+  if (part === 'heads' ? model.heads : model.draftModel) return;
+  const rel = part === 'heads' ? model.config.heads.file : model.config.draft_model.file;
+  const bytes = await files.bytes(rel, (loaded, total) => onProgress?.({ file: rel, loaded, total }));
+  const graph = await graphOf(model.config, part, bytes, (r) => `${r} in ${files.where}`);
+  if (part === 'heads') model.heads = graph as DraftHeads;
+  else model.draftModel = graph as CausalLM;
+  const release = model.release;
+  model.release = async () => {
+    await release();
+    await graph.release();
+  };
 }

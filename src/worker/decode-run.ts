@@ -82,7 +82,8 @@ export async function decodeRun(
   const stream = async (kind: RunKind): Promise<SpecResult> => {
     const drafter = kind === 'spec' ? createDrafter(model, drafterSettings(settings)) : null;
     let batch: StepRecord[] = [];
-    let last = performance.now();
+    // -Infinity: the prefill step, which emits the first token, goes out at once.
+    let last = Number.NEGATIVE_INFINITY;
     const flush = () => {
       if (batch.length === 0) return;
       post({ status: 'steps', requestId, run: kind, steps: batch });

@@ -1,9 +1,11 @@
 /**
  * The engine worker: owns the one loaded model and runs every decode off the main thread.
- * `load` reads config.json, tokenizer.json and prompts.json first and sends them as
- * `model-info` (so the page can show token text and prompt presets while the graphs
- * download), then loads the graphs with byte progress, warms every session up with a short
- * decode, and says `ready`. `run` is decode-run.ts, `compare` compare-run.ts, `measure-cost`
+ * `load` reads config.json, tokenizer.json and prompts.json and sends them as `model-info`
+ * (so the page can show token text and prompt presets while the graphs download); the base
+ * model's and the heads' downloads start as soon as config.json names them, onnxruntime
+ * starts meanwhile (runtime-start.ts), each session is made as its graph arrives, the
+ * smallest decodes warm them up, and the worker says `ready`; the draft model follows
+ * (staged-load.ts) and a second `ready` lists it. `run` is decode-run.ts, `compare` compare-run.ts, `measure-cost`
  * measure-cost.ts, `time-forwards` time-forwards.ts; one job at a time, and `stop` aborts it
  * between two steps (or forwards). The runtime (backend, threads) is the load request's, for
  * the worker's lifetime: onnxruntime fixes it when it initialises.
@@ -22,10 +24,12 @@ import {
   type ModelPart,
 } from '../engine/index.ts';
 import { setOrtRuntime } from '../engine/session.ts';
+import { startRuntime } from '../engine/runtime-start.ts';
 import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
 import { measureCost } from './measure-cost.ts';
+import { loadLater, splitParts, usesLater, waitsForLater } from './staged-load.ts';
 import type { ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
 import { timeForwards } from './time-forwards.ts';
 
@@ -41,6 +45,11 @@ let loading = false;
 let running: (RunControl & { what: string }) | null = null;
 let suites: PromptSuites | null = null;
 let runtime: RuntimeSetting = { backend: 'wasm', threads: 1 };
+/** The load's second stage (staged-load.ts): its parts, and why one failed (null once all are in). */
+let laterParts: ModelPart[] = [];
+let laterLoaded: Promise<string | null> = Promise.resolve(null);
+let idleWaiters: Array<() => void> = [];
+const whenIdle = () => (running ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve());
 
 function post(msg: WorkerResponse): void {
   scope.postMessage(msg);
@@ -69,18 +78,34 @@ async function configureRuntime(ortUrl: string, wanted: RuntimeSetting): Promise
   configureOrt({ wasmPaths: ortUrl, numThreads: threads });
 }
 
-/** Text files are read twice (here for model-info, then by loadModel); the second read is the cached first. */
-function cachedText(files: ModelFiles): ModelFiles {
+/**
+ * Every file fetched once: texts are read twice (here for model-info, then by loadModel), and
+ * the graphs are fetched ahead of loadModel (prefetchGraphs), which then gets the same
+ * download. Byte progress of every file goes to `onProgress` (a caller's own is not called).
+ */
+function cachedFiles(files: ModelFiles, onProgress: (file: string, loaded: number, total: number | null) => void): ModelFiles {
   const texts = new Map<string, Promise<string>>();
+  const bytes = new Map<string, Promise<Uint8Array>>();
+  const once = <T>(cache: Map<string, Promise<T>>, rel: string, get: () => Promise<T>) => {
+    let v = cache.get(rel);
+    if (!v) cache.set(rel, (v = get()));
+    return v;
+  };
   return {
     where: files.where,
-    bytes: (rel, onProgress) => files.bytes(rel, onProgress),
-    text: (rel) => {
-      let t = texts.get(rel);
-      if (!t) texts.set(rel, (t = files.text(rel)));
-      return t;
-    },
+    bytes: (rel) => once(bytes, rel, () => files.bytes(rel, (loaded, total) => onProgress(rel, loaded, total))),
+    text: (rel) => once(texts, rel, () => files.text(rel)),
   };
+}
+
+/**
+ * Starts the graphs' downloads as soon as config.json names them, before the tokenizer is
+ * parsed. Failures are left to loadModel, which fetches the same files and explains them.
+ */
+async function prefetchGraphs(files: ModelFiles, parts: readonly ModelPart[]): Promise<void> {
+  const config = parseConfig(await files.text('config.json'), `config.json in ${files.where}`);
+  const rels = [config.model.file, ...(parts.includes('heads') ? [config.heads.file] : []), ...(parts.includes('draft_model') ? [config.draft_model.file] : [])];
+  for (const rel of rels) files.bytes(rel).catch(() => undefined);
 }
 
 /** Every token's text on its own; the special token shows by name. */
@@ -114,13 +139,18 @@ async function modelInfo(files: ModelFiles): Promise<ModelInfo> {
   };
 }
 
-/** A short decode with every loaded drafter, so the first Run does not pay for ORT's lazy setup. */
-async function warmUp(m: LoadedModel): Promise<void> {
-  const opts = { maxNewTokens: 4, temperature: 0 };
-  await speculativeGenerate(m, null, WARMUP_PROMPT, opts);
-  if (m.heads) await speculativeGenerate(m, createDrafter(m, { drafter: 'heads' }), WARMUP_PROMPT, opts);
-  if (m.draftModel) await speculativeGenerate(m, createDrafter(m, { drafter: 'draft-model', k: 2 }), WARMUP_PROMPT, opts);
+/**
+ * The smallest decode that runs a graph once at the shapes a Run uses (a prefill, then a
+ * k+1-token verify, or a 1-token step for the base model alone), so the first Run does not
+ * pay for ORT's lazy setup: a graph's first run costs far more than the next.
+ */
+async function warm(m: LoadedModel, graph: 'model' | ModelPart): Promise<void> {
+  const drafter = graph === 'heads' ? createDrafter(m, { drafter: 'heads' }) : graph === 'draft_model' ? createDrafter(m, { drafter: 'draft-model', k: 2 }) : null;
+  await speculativeGenerate(m, drafter, WARMUP_PROMPT, { maxNewTokens: 2, temperature: 0 });
 }
+
+/** A named instant of the load (space:*), for the browser bench's cold-load profile. */
+const mark = (name: string) => performance.mark(`space:${name}`);
 
 async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void> {
   if (loading || model) {
@@ -131,29 +161,50 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
   loading = true;
   post({ status: 'loading', modelId: req.modelId });
   const parts = req.parts ?? ALL_PARTS;
-  let m: LoadedModel | undefined;
+  const { first, later } = splitParts(parts);
+  let loaded: Promise<LoadedModel> | undefined;
   try {
     await configureRuntime(req.ortUrl, req.runtime);
-    const files = cachedText(urlFiles(req.modelUrl));
+    // onnxruntime starts (wasm fetched, compiled, threads up) while the graphs download; if it
+    // cannot, the model's own sessions fail below with the full explanation.
+    const runtimeStarted = startRuntime().then(() => mark('runtime-started'), () => undefined);
+    let lastProgress = 0;
+    const files = cachedFiles(urlFiles(req.modelUrl), (file, bytes, total) => {
+      if (bytes === total) mark(`downloaded ${file}`);
+      const now = performance.now();
+      if (now - lastProgress < PROGRESS_INTERVAL_MS && bytes !== total) return;
+      lastProgress = now;
+      post({ status: 'progress', file, loaded: bytes, total });
+    });
+    prefetchGraphs(files, first).catch(() => undefined);
+    // The sessions are made while model-info is read (both read config.json and tokenizer.json
+    // through the same cache), but not before the runtime has started: WebGPU refuses a session
+    // made beside another. The downloads do not wait.
+    const afterStart: ModelFiles = { where: files.where, text: (rel) => files.text(rel), bytes: (rel) => runtimeStarted.then(() => files.bytes(rel)) };
+    loaded = loadModel(afterStart, { parts: first });
+    loaded.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
     const info = await modelInfo(files);
     suites = info.suites;
     post({ status: 'model-info', info });
-    let lastProgress = 0;
-    m = await loadModel(files, {
-      parts,
-      onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastProgress < PROGRESS_INTERVAL_MS && p.loaded !== p.total) return;
-        lastProgress = now;
-        post({ status: 'progress', file: p.file, loaded: p.loaded, total: p.total });
-      },
-    });
-    await warmUp(m);
+    mark('model-info');
+    const m = await loaded;
+    mark('sessions');
+    if (m.heads) await warm(m, 'heads');
+    await warm(m, 'model');
+    mark('warm-up');
     model = m;
-    announceReady(m, parts);
+    announceReady(m, first);
+    laterParts = later;
+    if (later.length) {
+      laterLoaded = loadLater(m, files, later, whenIdle, (part) => warm(m, part)).then((failed) => {
+        mark('later parts');
+        if (!failed) announceReady(m, parts);
+        return failed;
+      });
+    }
   } catch (e) {
     loading = false;
-    await m?.release().catch(() => undefined);
+    await loaded?.then((m) => m.release()).catch(() => undefined);
     post({ status: 'error', phase: 'load', message: `Could not load model '${req.modelId}' from ${req.modelUrl}: ${messageOf(e)}` });
   }
 }
@@ -162,11 +213,25 @@ function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
   post({ status: 'ready', modelId: m.id, backend: runtime.backend, threads: runtime.threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
 }
 
-/** Runs one job with a fresh interrupt, refusing it while another is in progress. */
-async function job(phase: Exclude<ErrorPhase, 'load'>, what: string, requestId: number, body: (m: LoadedModel, control: RunControl) => Promise<void>): Promise<void> {
-  const fail = (message: string) => post({ status: 'error', phase, requestId, message });
+/**
+ * Runs one job with a fresh interrupt, refusing it while another is in progress; a
+ * measurement, or a job using the draft model, first waits for the load's second stage.
+ */
+async function job(
+  phase: Exclude<ErrorPhase, 'load'>,
+  what: string,
+  req: Extract<WorkerRequest, { requestId: number }>,
+  body: (m: LoadedModel, control: RunControl) => Promise<void>,
+): Promise<void> {
+  const fail = (message: string) => post({ status: 'error', phase, requestId: req.requestId, message });
+  const busy = () => fail(`The engine is busy with ${running!.what}: wait for it to finish, or stop it first.`);
   if (!model) return fail('No model is loaded yet: wait for the progress bar to finish, or press Retry to load it again.');
-  if (running) return fail(`The engine is busy with ${running.what}: wait for it to finish, or stop it first.`);
+  if (running) return busy();
+  if (waitsForLater(req, laterParts)) {
+    const failed = await laterLoaded;
+    if (running) return busy();
+    if (failed && usesLater(req, laterParts)) return fail(`This needs a graph that did not load: ${failed}. Choose another drafter, or reload the page to try again.`);
+  }
   const control: RunControl & { what: string } = { controller: new AbortController(), stepsAtStop: null, steps: 0, what };
   running = control;
   try {
@@ -175,6 +240,9 @@ async function job(phase: Exclude<ErrorPhase, 'load'>, what: string, requestId: 
     fail(messageOf(e));
   } finally {
     running = null;
+    const waiting = idleWaiters;
+    idleWaiters = [];
+    for (const resume of waiting) resume();
   }
 }
 
@@ -185,16 +253,16 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       void load(req);
       break;
     case 'run':
-      void job('run', 'a decode run', req.requestId, (m, c) => decodeRun(m, req.requestId, req.settings, c, post));
+      void job('run', 'a decode run', req, (m, c) => decodeRun(m, req.requestId, req.settings, c, post));
       break;
     case 'compare':
-      void job('compare', 'a comparison', req.requestId, (m, c) => compareRun(m, suites, req.requestId, req.settings, c, post));
+      void job('compare', 'a comparison', req, (m, c) => compareRun(m, suites, req.requestId, req.settings, c, post));
       break;
     case 'measure-cost':
-      void job('cost', 'a cost measurement', req.requestId, (m, c) => measureCost(m, req, c, post));
+      void job('cost', 'a cost measurement', req, (m, c) => measureCost(m, req, c, post));
       break;
     case 'time-forwards':
-      void job('runtime', 'a runtime measurement', req.requestId, (m, c) => timeForwards(m, runtime, req, c, post));
+      void job('runtime', 'a runtime measurement', req, (m, c) => timeForwards(m, runtime, req, c, post));
       break;
     case 'stop':
       if (running && running.stepsAtStop === null) {

@@ -1,0 +1,68 @@
+/**
+ * The engine worker's load in two stages, so the first token does not wait for graphs it
+ * does not use: the base model and the default drafter's heads before `ready`, the draft
+ * model after it, each stage only while no job runs (so a Run pressed at `ready` starts at
+ * once). Jobs that time things or need the draft model wait for the second stage.
+ * Not here: the worker's messages (engine.worker.ts) and the loading itself (engine/model.ts).
+ */
+import { addModelPart, type LoadedModel, type ModelPart } from '../engine/model.ts';
+import type { ModelFiles } from '../engine/files.ts';
+import type { WorkerRequest } from './protocol.ts';
+
+/** Loaded before `ready`: the default drafter's graph (heads, src/ui/store/settings.ts DEFAULT_SETTINGS). */
+export const FIRST_PARTS: readonly ModelPart[] = ['heads'];
+
+export function splitParts(parts: readonly ModelPart[]): { first: ModelPart[]; later: ModelPart[] } {
+  return { first: parts.filter((p) => FIRST_PARTS.includes(p)), later: parts.filter((p) => !FIRST_PARTS.includes(p)) };
+}
+
+/** How long after `ready` the second stage waits, so that a Run sent on `ready` (?autorun=1) goes first. */
+export const LATER_GRACE_MS = 250;
+
+/**
+ * Adds `later` to the model: after LATER_GRACE_MS, each part's download, then its session
+ * and its warm-up each only when `whenIdle` says no job runs (a download costs the worker
+ * little, making a session blocks it). `files` must fetch each file once (the worker's do),
+ * so addModelPart finds the download done. Resolves with why a part failed (the jobs that
+ * need it report that), or null.
+ */
+export async function loadLater(
+  model: LoadedModel,
+  files: ModelFiles,
+  later: readonly ModelPart[],
+  whenIdle: () => Promise<void>,
+  warm: (part: ModelPart) => Promise<void>,
+): Promise<string | null> {
+  await new Promise((resolve) => setTimeout(resolve, LATER_GRACE_MS));
+  for (const part of later) {
+    try {
+      await whenIdle();
+      await files.bytes(part === 'heads' ? model.config.heads.file : model.config.draft_model.file);
+      await whenIdle();
+      await addModelPart(model, files, part);
+      await whenIdle();
+      await warm(part);
+    } catch (e) {
+      return `the ${part === 'draft_model' ? 'draft model' : 'Medusa heads'} could not be loaded (${(e as Error).message})`;
+    }
+  }
+  return null;
+}
+
+/** Whether a request uses a graph loaded after `ready`. */
+export function usesLater(req: WorkerRequest, later: readonly ModelPart[]): boolean {
+  const uses = (part: ModelPart) => later.includes(part);
+  switch (req.type) {
+    case 'run':
+      return (req.settings.drafter === 'draft-model' && uses('draft_model')) || (req.settings.drafter.startsWith('heads') && uses('heads'));
+    case 'compare':
+      return req.settings.configs.some((c) => (c.drafter === 'draft-model' && uses('draft_model')) || (c.drafter.startsWith('heads') && uses('heads')));
+    default:
+      return false;
+  }
+}
+
+/** Whether a request waits for the second stage: a measurement (nothing may load beside it) or a job that uses its graphs. */
+export function waitsForLater(req: WorkerRequest, later: readonly ModelPart[]): boolean {
+  return req.type === 'compare' || req.type === 'measure-cost' || req.type === 'time-forwards' || usesLater(req, later);
+}

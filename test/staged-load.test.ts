@@ -1,0 +1,63 @@
+/**
+ * The engine worker's two-stage load (src/worker/staged-load.ts): which graphs come before
+ * `ready`, which requests wait for the rest, and the second stage itself on the test model:
+ * it waits for idle before each costly piece, warms the part, and reports a part that fails.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { loadModel, type LoadedModel } from '../src/engine/index.ts';
+import { nodeFiles } from '../src/engine/node-files.ts';
+import { loadLater, splitParts, usesLater, waitsForLater } from '../src/worker/staged-load.ts';
+import type { RunSettings, WorkerRequest } from '../src/worker/protocol.ts';
+import { DEFAULT_SETTINGS } from '../src/ui/store/settings.ts';
+import { MODEL_DIR } from './model-paths.ts';
+
+const run = (drafter: RunSettings['drafter']): WorkerRequest => ({ type: 'run', requestId: 1, settings: { ...DEFAULT_SETTINGS, drafter } });
+
+describe('which graphs load before ready', () => {
+  it('takes the default drafter\'s heads first and the draft model after', () => {
+    expect(splitParts(['heads', 'draft_model'])).toEqual({ first: ['heads'], later: ['draft_model'] });
+    expect(splitParts(['draft_model'])).toEqual({ first: [], later: ['draft_model'] });
+    expect(DEFAULT_SETTINGS.drafter).toBe('heads');
+  });
+
+  it('lets a decode that needs no later graph start at once; measurements and draft-model jobs wait', () => {
+    const later = ['draft_model'] as const;
+    expect(waitsForLater(run('heads'), later)).toBe(false);
+    expect(waitsForLater(run('prompt-lookup'), later)).toBe(false);
+    expect(waitsForLater(run('draft-model'), later)).toBe(true);
+    expect(usesLater(run('draft-model'), [])).toBe(false);
+    expect(waitsForLater({ type: 'time-forwards', requestId: 2, context: 64, tokens: [1, 5], reps: 3 }, later)).toBe(true);
+    const compare: WorkerRequest = { type: 'compare', requestId: 3, settings: { suite: 'prose', prompts: 1, maxTokens: 8, configs: [{ drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 }] } };
+    expect(waitsForLater(compare, later)).toBe(true);
+    expect(usesLater(compare, later)).toBe(false);
+  });
+});
+
+describe('the second stage', () => {
+  const models: LoadedModel[] = [];
+  afterAll(async () => {
+    for (const m of models) await m.release();
+  });
+
+  it('downloads, makes and warms each part, asking for idle before each piece', async () => {
+    const files = nodeFiles(MODEL_DIR);
+    const m = await loadModel(files, { parts: ['heads'] });
+    models.push(m);
+    const log: string[] = [];
+    const failed = await loadLater(m, files, ['draft_model'], async () => void log.push('idle?'), async (part) => void log.push(`warm ${part}`));
+    expect(failed).toBeNull();
+    expect(m.draftModel).toBeDefined();
+    expect(log).toEqual(['idle?', 'idle?', 'idle?', 'warm draft_model']);
+  });
+
+  it('says which part failed and why, instead of throwing', async () => {
+    const files = nodeFiles(MODEL_DIR);
+    const m = await loadModel(files, { parts: [] });
+    models.push(m);
+    const broken = { ...files, where: files.where, bytes: () => Promise.reject(new Error('HTTP 500')), text: files.text };
+    const failed = await loadLater(m, broken, ['draft_model'], async () => {}, async () => {});
+    expect(failed).toBe('the draft model could not be loaded (HTTP 500)');
+    expect(m.draftModel).toBeUndefined();
+  });
+});
