@@ -139,6 +139,15 @@ await withSite(async ({ browser, origin, modelId }) => {
     await shot(page, 'decode.png');
   });
 
+  await check("the Decode view shows where the last decode's steps went, and the figures issue 5 sets targets for", async () => {
+    const steps = await page.locator('[data-testid="run-profile"] .profile-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step-ms'))));
+    expect(steps.length === 2 && steps.every((x) => x > 0), `per-step times of the two runs: ${steps.join(', ')}`);
+    for (const figure of ['ar-overhead', 'speedup-bound', 'efficiency']) {
+      const shown = await text(page, `[data-testid="run-figures"] [data-figure="${figure}"]`);
+      expect(/\d\.\d\d/.test(shown), `no ${figure} figure: "${shown}"`);
+    }
+  });
+
   await check('the trace stepper steps through the run with the keyboard', async () => {
     await page.click('nav.tabs a[href="#/trace"]');
     await page.waitForSelector('[data-testid="trace-source"][data-kind="run"]');
@@ -268,6 +277,8 @@ await withSite(async ({ browser, origin, modelId }) => {
     expect((await attr(page, '[data-testid="compare-table"]', 'data-rows')) === '3', 'expected 3 rows: the baseline and 2 configurations');
     const speedups = await page.locator('[data-testid="compare-table"] td[data-speedup]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-speedup'))));
     expect(speedups.length === 2 && speedups.every((x) => x > 0), `speedups: ${speedups.join(', ')}`);
+    const stepMs = await page.locator('[data-testid="compare-profile"] .profile-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step-ms'))));
+    expect(stepMs.length === 3 && stepMs.every((x) => x > 0), `per-step profile times: ${stepMs.join(', ')}`);
     for (const chart of ['chart-speedup', 'chart-acceptance', 'chart-histogram']) {
       expect((await page.locator(`[data-testid="${chart}"] svg.recharts-surface`).count()) === 1, `${chart} has no chart`);
     }

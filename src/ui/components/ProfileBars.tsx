@@ -20,18 +20,20 @@ const fill = (s: SegmentInfo) =>
 
 function Bar({ row, scale }: { row: ProfileRow; scale: number }) {
   const p = row.profile;
-  if (!p) return <span className="muted">no decode steps</span>;
+  if (!p) return <span className="muted profile-none">no decode steps</span>;
   const segs = profileSegments(p);
   const words = segs.filter((s) => s.ms > 0).map((s) => `${s.label} ${fmtMs(s.ms)} ms`).join(', ');
   return (
-    <span className="profile-bar-cell">
-      <span className="profile-bar" role="img" aria-label={`${row.label}: ${fmtMs(p.step_ms)} ms per step: ${words}`} style={{ width: `${(p.step_ms / scale) * 100}%` }}>
-        {segs.map((s, i) => (
-          <span key={s.key} title={`${s.label}: ${fmtMs(s.ms)} ms`} style={{ flexGrow: s.ms, background: fill(SEGMENTS[i]!) }} />
-        ))}
+    <>
+      <span className="profile-track">
+        <span className="profile-bar" role="img" aria-label={`${row.label}: ${fmtMs(p.step_ms)} ms per step: ${words}`} style={{ width: `${(p.step_ms / scale) * 100}%` }}>
+          {segs.map((s, i) => (
+            <span key={s.key} title={`${s.label}: ${fmtMs(s.ms)} ms`} style={{ flexGrow: s.ms, background: fill(SEGMENTS[i]!) }} />
+          ))}
+        </span>
       </span>
       <span className="bar-num">{fmtMs(p.step_ms)} ms</span>
-    </span>
+    </>
   );
 }
 
