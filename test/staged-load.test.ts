@@ -1,13 +1,13 @@
 /**
  * The engine worker's two-stage load (src/worker/staged-load.ts): which graphs come before
  * `ready`, which requests wait for the rest, and the second stage itself on the test model:
- * it waits for idle before each costly piece, warms the part, and reports a part that fails.
+ * its session and warm-up are exclusive pieces, and a part that fails is reported.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadModel, type LoadedModel } from '../src/engine/index.ts';
 import { nodeFiles } from '../src/engine/node-files.ts';
-import { loadLater, splitParts, usesLater, waitsForLater } from '../src/worker/staged-load.ts';
+import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from '../src/worker/staged-load.ts';
 import type { RunSettings, WorkerRequest } from '../src/worker/protocol.ts';
 import { DEFAULT_SETTINGS } from '../src/ui/store/settings.ts';
 import { MODEL_DIR } from './model-paths.ts';
@@ -40,15 +40,21 @@ describe('the second stage', () => {
     for (const m of models) await m.release();
   });
 
-  it('downloads, makes and warms each part, asking for idle before each piece', async () => {
+  it('downloads each part, then makes its session and warms it, each as an exclusive piece', async () => {
     const files = nodeFiles(MODEL_DIR);
     const m = await loadModel(files, { parts: ['heads'] });
     models.push(m);
     const log: string[] = [];
-    const failed = await loadLater(m, files, ['draft_model'], async () => void log.push('idle?'), async (part) => void log.push(`warm ${part}`));
+    const exclusive: Exclusive = async (piece) => {
+      log.push('exclusive:');
+      const v = await piece();
+      log.push(`  ${m.draftModel ? 'session made' : 'no session'}`);
+      return v;
+    };
+    const failed = await loadLater(m, files, ['draft_model'], exclusive, async (part) => void log.push(`  warm ${part}`));
     expect(failed).toBeNull();
     expect(m.draftModel).toBeDefined();
-    expect(log).toEqual(['idle?', 'idle?', 'idle?', 'warm draft_model']);
+    expect(log).toEqual(['exclusive:', '  session made', 'exclusive:', '  warm draft_model', '  session made']);
   });
 
   it('says which part failed and why, instead of throwing', async () => {
@@ -56,7 +62,7 @@ describe('the second stage', () => {
     const m = await loadModel(files, { parts: [] });
     models.push(m);
     const broken = { ...files, where: files.where, bytes: () => Promise.reject(new Error('HTTP 500')), text: files.text };
-    const failed = await loadLater(m, broken, ['draft_model'], async () => {}, async () => {});
+    const failed = await loadLater(m, broken, ['draft_model'], (piece) => piece(), async () => {});
     expect(failed).toBe('the draft model could not be loaded (HTTP 500)');
     expect(m.draftModel).toBeUndefined();
   });

@@ -10,7 +10,7 @@
 import { useCallback, useEffect, useRef } from 'react';
 import type { Backend, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
 import { compareProblem } from './compare/configs.ts';
-import { FIRST_RUNTIME } from './runtime-choice.ts';
+import { FIRST_RUNTIME, sameRuntime } from './runtime-choice.ts';
 import { forgetRuntime, probeRuntime, rememberedRuntime, type ProbeHost } from './runtime-probe.ts';
 import { selectEngineBusy, useStore } from './store/index.ts';
 import { selectPosition, selectSteps } from './store/stepper-slice.ts';
@@ -81,8 +81,60 @@ function wire(worker: Worker): void {
   });
 }
 
-/** A new engine worker, sent `load` for `modelId` on `runtime`. */
+/** The runtime a page load starts on: the link's backend, else what an earlier visit chose, else one wasm thread. */
+function firstRuntime(modelId: string, forced: Backend | null): RuntimeSetting {
+  return forced ? { backend: forced, threads: FIRST_RUNTIME.threads } : (rememberedRuntime(modelId)?.runtime ?? FIRST_RUNTIME);
+}
+
+/**
+ * The first engine worker, spawned by main.tsx before React's first render, so the model's
+ * download starts that much sooner (the render takes ~100 ms on a slow machine); the first
+ * spawn() of the same model and runtime takes it over, with what it said meanwhile.
+ */
+let early: { modelId: string; runtime: RuntimeSetting; worker: Worker; said: Event[]; keep: (e: Event) => void } | null = null;
+const EARLY_EVENTS = ['message', 'error', 'messageerror'] as const;
+
+export function spawnEarly(modelId: string): void {
+  const forced = backendFromPage();
+  if (early || !MODEL_ID.test(modelId) || (forced !== null && typeof forced === 'object')) return;
+  const runtime = firstRuntime(modelId, forced);
+  const worker = newWorker(modelId, runtime);
+  const said: Event[] = [];
+  const keep = (e: Event) => {
+    if (e.type === 'error') e.preventDefault();
+    said.push(e);
+  };
+  for (const type of EARLY_EVENTS) worker.addEventListener(type, keep);
+  early = { modelId, runtime, worker, said, keep };
+}
+
+/** The early worker if it is the one asked for (its events replayed once the caller has wired it), else null. */
+function takeEarly(modelId: string, runtime: RuntimeSetting): Worker | null {
+  const e = early;
+  early = null;
+  if (!e) return null;
+  if (e.modelId !== modelId || !sameRuntime(e.runtime, runtime)) {
+    e.worker.terminate();
+    return null;
+  }
+  // A microtask: after the caller's listeners, before the worker's next event.
+  queueMicrotask(() => {
+    for (const type of EARLY_EVENTS) e.worker.removeEventListener(type, e.keep);
+    for (const ev of e.said) {
+      const copy =
+        ev instanceof MessageEvent ? new MessageEvent(ev.type, { data: ev.data }) : new ErrorEvent('error', { message: (ev as ErrorEvent).message, cancelable: true });
+      e.worker.dispatchEvent(copy);
+    }
+  });
+  return e.worker;
+}
+
+/** A new engine worker, sent `load` for `modelId` on `runtime`: the early one when it matches. */
 function spawn(modelId: string, runtime: RuntimeSetting): Worker {
+  return takeEarly(modelId, runtime) ?? newWorker(modelId, runtime);
+}
+
+function newWorker(modelId: string, runtime: RuntimeSetting): Worker {
   const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
   const base = document.baseURI;
   send(worker, {
@@ -120,7 +172,7 @@ export function useEngine(modelId: string): EngineHandle {
     const remembered = forced ? null : rememberedRuntime(modelId);
     const probe = new AbortController();
     probeRef.current = probe;
-    const worker = spawn(modelId, forced ? { backend: forced, threads: FIRST_RUNTIME.threads } : (remembered?.runtime ?? FIRST_RUNTIME));
+    const worker = spawn(modelId, firstRuntime(modelId, forced));
     wire(worker);
     workerRef.current = worker;
     const host: ProbeHost = {

@@ -29,7 +29,7 @@ import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
 import { measureCost } from './measure-cost.ts';
-import { loadLater, splitParts, usesLater, waitsForLater } from './staged-load.ts';
+import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from './staged-load.ts';
 import type { ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
 import { timeForwards } from './time-forwards.ts';
 
@@ -50,6 +50,19 @@ let laterParts: ModelPart[] = [];
 let laterLoaded: Promise<string | null> = Promise.resolve(null);
 let idleWaiters: Array<() => void> = [];
 const whenIdle = () => (running ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve());
+/** The second stage's piece in progress, which a job starting now waits for. */
+let stagePiece: Promise<unknown> | null = null;
+const exclusive: Exclusive = async (piece) => {
+  await whenIdle();
+  // no task can run between whenIdle's resolution and here, so no job has started
+  const p = piece();
+  stagePiece = p.catch(() => undefined);
+  try {
+    return await p;
+  } finally {
+    stagePiece = null;
+  }
+};
 
 function post(msg: WorkerResponse): void {
   scope.postMessage(msg);
@@ -196,7 +209,7 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
     announceReady(m, first);
     laterParts = later;
     if (later.length) {
-      laterLoaded = loadLater(m, files, later, whenIdle, (part) => warm(m, part)).then((failed) => {
+      laterLoaded = loadLater(m, files, later, exclusive, (part) => warm(m, part)).then((failed) => {
         mark('later parts');
         if (!failed) announceReady(m, parts);
         return failed;
@@ -215,7 +228,8 @@ function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
 
 /**
  * Runs one job with a fresh interrupt, refusing it while another is in progress; a
- * measurement, or a job using the draft model, first waits for the load's second stage.
+ * measurement, or a job using the draft model, first waits for the load's second stage,
+ * and any job for the second stage's piece in progress.
  */
 async function job(
   phase: Exclude<ErrorPhase, 'load'>,
@@ -235,6 +249,7 @@ async function job(
   const control: RunControl & { what: string } = { controller: new AbortController(), stepsAtStop: null, steps: 0, what };
   running = control;
   try {
+    if (stagePiece) await stagePiece;
     await body(model, control);
   } catch (e) {
     fail(messageOf(e));

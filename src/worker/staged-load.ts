@@ -1,8 +1,9 @@
 /**
  * The engine worker's load in two stages, so the first token does not wait for graphs it
  * does not use: the base model and the default drafter's heads before `ready`, the draft
- * model after it, each stage only while no job runs (so a Run pressed at `ready` starts at
- * once). Jobs that time things or need the draft model wait for the second stage.
+ * model after it, in pieces that never overlap a job (a Run pressed at `ready` starts at
+ * once, or after the one piece in progress). Jobs that time things or need the draft model
+ * wait for the whole second stage.
  * Not here: the worker's messages (engine.worker.ts) and the loading itself (engine/model.ts).
  */
 import { addModelPart, type LoadedModel, type ModelPart } from '../engine/model.ts';
@@ -20,28 +21,31 @@ export function splitParts(parts: readonly ModelPart[]): { first: ModelPart[]; l
 export const LATER_GRACE_MS = 250;
 
 /**
- * Adds `later` to the model: after LATER_GRACE_MS, each part's download, then its session
- * and its warm-up each only when `whenIdle` says no job runs (a download costs the worker
- * little, making a session blocks it). `files` must fetch each file once (the worker's do),
- * so addModelPart finds the download done. Resolves with why a part failed (the jobs that
- * need it report that), or null.
+ * Runs a piece of the second stage once no job runs, and makes jobs that arrive meanwhile
+ * wait for it: onnxruntime must never make a session or decode beside a job (on WebGPU that
+ * hangs the job).
+ */
+export type Exclusive = <T>(piece: () => Promise<T>) => Promise<T>;
+
+/**
+ * Adds `later` to the model: after LATER_GRACE_MS, each part's download (a download costs
+ * the worker little), then its session and its warm-up, each an `exclusive` piece. `files`
+ * must fetch each file once (the worker's do), so addModelPart finds the download done.
+ * Resolves with why a part failed (the jobs that need it report that), or null.
  */
 export async function loadLater(
   model: LoadedModel,
   files: ModelFiles,
   later: readonly ModelPart[],
-  whenIdle: () => Promise<void>,
+  exclusive: Exclusive,
   warm: (part: ModelPart) => Promise<void>,
 ): Promise<string | null> {
   await new Promise((resolve) => setTimeout(resolve, LATER_GRACE_MS));
   for (const part of later) {
     try {
-      await whenIdle();
       await files.bytes(part === 'heads' ? model.config.heads.file : model.config.draft_model.file);
-      await whenIdle();
-      await addModelPart(model, files, part);
-      await whenIdle();
-      await warm(part);
+      await exclusive(() => addModelPart(model, files, part));
+      await exclusive(() => warm(part));
     } catch (e) {
       return `the ${part === 'draft_model' ? 'draft model' : 'Medusa heads'} could not be loaded (${(e as Error).message})`;
     }
