@@ -6,7 +6,8 @@
  *
  *   npx tsx src/cli/forward-timing.ts [modelDir] [--reps N] [--context P]
  */
-import { causalBias, loadModel, type CausalLM, type KVStore } from '../engine/index.ts';
+import { median, prefilled, timeForward } from '../engine/cost-probe.ts';
+import { loadModel, type CausalLM, type KVStore } from '../engine/index.ts';
 import { nodeFiles } from '../engine/node-files.ts';
 
 function arg(name: string, fallback: number): number {
@@ -22,24 +23,11 @@ const dir = positional[0] ?? 'public/models/toy';
 const reps = arg('--reps', 50);
 const context = arg('--context', 64);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** Times T-token forwards after a P-token prefix; the cache is cut back to P after each. */
 async function time(lm: CausalLM, cache: KVStore, T: number): Promise<number[]> {
-  const P = cache.length;
-  const ids = Array.from({ length: T }, (_, i) => 40 + i);
-  const pos = Array.from({ length: T }, (_, i) => P + i);
-  const bias = causalBias(T, P);
   const out: number[] = [];
   for (let r = 0; r < reps + 5; r++) {
-    const t0 = performance.now();
-    await lm.forward(ids, pos, bias, cache);
-    const dt = performance.now() - t0;
-    cache.truncate(P);
+    const dt = await timeForward(lm, cache, T);
     if (r >= 5) out.push(dt); // the first runs warm up kernels and allocations
   }
   return out;
@@ -50,10 +38,7 @@ const model = await loadModel(nodeFiles(dir), { parts: ['draft_model'] });
 const loadMs = performance.now() - t0;
 const result: Record<string, unknown> = { model: model.id, dir, context, reps, load_ms: Math.round(loadMs) };
 for (const [name, lm] of [['base', model.base], ['draft_model', model.draftModel!]] as const) {
-  const cache = lm.newCache();
-  const P = Math.min(context, model.config.n_positions - 5);
-  const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? model.config.bos_token_id : 32 + (i % 60)));
-  await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
+  const cache = await prefilled(lm, Math.min(context, model.config.n_positions - 5), model.config.bos_token_id);
   const one = await time(lm, cache, 1);
   const five = await time(lm, cache, 5);
   result[name] = {

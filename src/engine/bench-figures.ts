@@ -15,33 +15,25 @@
  */
 import type { SpecResult, StepTimings } from './speculative.ts';
 
-/** Sums over one run's decode steps. */
-export interface RunCost {
+/** The step timings a run's cost sums (all but the step total, which decodeMs replaces). */
+const PHASES = ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs'] as const;
+
+/** Sums over one run's decode steps: each phase of StepTimings, plus the decode wall time. */
+export type RunCost = Record<(typeof PHASES)[number], number> & {
   steps: number;
   tokens: number;
   /** Wall time from the end of the prefill step to the end of the run. */
   decodeMs: number;
-  draftMs: number;
-  draftRunMs: number;
-  forwardMs: number;
-  forwardRunMs: number;
-  verifyMs: number;
-  acceptMs: number;
-  kvMs: number;
-}
+};
 
 export function runCost(r: Pick<SpecResult, 'steps' | 'decodeMs'>): RunCost {
-  const c: RunCost = {
-    steps: 0, tokens: 0, decodeMs: r.decodeMs, draftMs: 0, draftRunMs: 0, forwardMs: 0, forwardRunMs: 0,
-    verifyMs: 0, acceptMs: 0, kvMs: 0,
-  };
-  const keys = ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs'] as const;
+  const c = { steps: 0, tokens: 0, decodeMs: r.decodeMs, ...Object.fromEntries(PHASES.map((k) => [k, 0])) } as RunCost;
   for (const s of r.steps) {
     if (s.kind !== 'decode') continue;
     c.steps++;
     c.tokens += s.emitted.length;
     const t: StepTimings = s.timings;
-    for (const k of keys) c[k] += t[k];
+    for (const k of PHASES) c[k] += t[k];
   }
   return c;
 }

@@ -8,7 +8,8 @@
  * a step made of only the heads run, the verify forward and the KV work, which
  * overstates the share (a real step also verifies and records).
  */
-import { causalBias } from './lm.ts';
+import type { KVStore } from './kv-cache.ts';
+import { causalBias, type CausalLM } from './lm.ts';
 import type { LoadedModel } from './model.ts';
 
 export interface KvKeepCost {
@@ -22,11 +23,38 @@ export interface KvKeepCost {
   gather_share: number;
 }
 
-const median = (xs: readonly number[]) => {
+export const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** Fills a fresh cache with P tokens of plausible ids (BOS, then a cycle of ordinary tokens). */
+export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVStore> {
+  const cache = lm.newCache();
+  const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? bos : 32 + (i % 60)));
+  await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
+  return cache;
+}
+
+/** One T-token forward after the cache's P tokens, which is cut back to P: wall ms and bare session.run ms. */
+export async function timeForwardParts(lm: CausalLM, cache: KVStore, T: number): Promise<{ wallMs: number; runMs: number }> {
+  const P = cache.length;
+  const ids = Array.from({ length: T }, (_, i) => 40 + i);
+  const bias = causalBias(T, P); // [T, P+T]
+  const run0 = lm.runMs;
+  const t0 = performance.now();
+  await lm.forward(ids, ids.map((_, i) => P + i), bias, cache);
+  const wallMs = performance.now() - t0;
+  const runMs = lm.runMs - run0;
+  cache.truncate(P);
+  return { wallMs, runMs };
+}
+
+/** Wall milliseconds of one T-token forward after the cache's P tokens; the cache is cut back to P. */
+export async function timeForward(lm: CausalLM, cache: KVStore, T: number): Promise<number> {
+  return (await timeForwardParts(lm, cache, T)).wallMs;
+}
 
 export async function measureKvKeep(model: Pick<LoadedModel, 'base' | 'heads' | 'config'>, opts: { context?: number; reps?: number } = {}): Promise<KvKeepCost> {
   const T = 5;
@@ -34,12 +62,11 @@ export async function measureKvKeep(model: Pick<LoadedModel, 'base' | 'heads' | 
   const P = Math.min(opts.context ?? nPos - T - 1, nPos - T - 1);
   const reps = opts.reps ?? 30;
   const lm = model.base;
-  const cache = lm.newCache();
+  const cache = await prefilled(lm, P - 1, model.config.bos_token_id);
   const now = () => performance.now();
   try {
-    const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? model.config.bos_token_id : 32 + (i % 60)));
-    const pre = await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
-    const hidden = pre.hidden.slice((P - 1) * lm.nEmbd, P * lm.nEmbd); // [C]
+    const pre = await lm.forward([32], [P - 1], causalBias(1, P - 1), cache);
+    const hidden = pre.hidden.slice(0, lm.nEmbd); // [C], the last fed position's
     const ids = [40, 41, 42, 43, 44];
     const pos = ids.map((_, i) => P + i);
     const bias = causalBias(T, P); // [T, P+T]
@@ -99,20 +126,15 @@ export async function measureCostCurve(model: Pick<LoadedModel, 'base' | 'config
   const P = Math.min(opts.context ?? 128, model.config.n_positions - maxN);
   const reps = opts.reps ?? 8;
   const lm = model.base;
-  const cache = lm.newCache();
+  const cache = await prefilled(lm, P, model.config.bos_token_id);
   try {
-    const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? model.config.bos_token_id : 32 + (i % 60)));
-    await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
     const times = new Map<number, number[]>(ns.map((n) => [n, []]));
     for (let r = 0; r <= reps; r++) {
       for (const n of ns) {
-        const ids = Array.from({ length: n }, (_, i) => 40 + i);
         // a block of three, the first untimed: a step follows a step of its own kind, not a bigger one
         for (let b = 0; b < 3; b++) {
-          const run0 = lm.runMs;
-          await lm.forward(ids, ids.map((_, i) => P + i), causalBias(n, P), cache);
-          if (r > 0 && b > 0) times.get(n)!.push(lm.runMs - run0);
-          cache.truncate(P);
+          const { runMs } = await timeForwardParts(lm, cache, n);
+          if (r > 0 && b > 0) times.get(n)!.push(runMs);
         }
       }
     }

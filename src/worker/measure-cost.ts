@@ -6,36 +6,10 @@
  * the first round is untimed (kernels, allocations). Also times the drafting a step adds:
  * one Medusa heads forward and one 1-token draft-model forward.
  */
-import { causalBias, type CausalLM, type KVStore, type LoadedModel } from '../engine/index.ts';
+import { median, prefilled, timeForward } from '../engine/cost-probe.ts';
+import type { LoadedModel } from '../engine/index.ts';
 import type { RunControl } from './decode-run.ts';
 import type { CostPoint, WorkerResponse } from './protocol.ts';
-
-export const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-/** Fills a fresh cache with P tokens of plausible ids (BOS, then a cycle of ordinary tokens). */
-export async function prefilled(lm: CausalLM, P: number, bos: number): Promise<KVStore> {
-  const cache = lm.newCache();
-  const prefix = Array.from({ length: P }, (_, i) => (i === 0 ? bos : 32 + (i % 60)));
-  await lm.forward(prefix, prefix.map((_, i) => i), causalBias(P, 0), cache);
-  return cache;
-}
-
-/** Milliseconds of one T-token forward after the cache's P tokens; the cache is cut back to P. */
-export async function timeForward(lm: CausalLM, cache: KVStore, T: number): Promise<number> {
-  const P = cache.length;
-  const ids = Array.from({ length: T }, (_, i) => 40 + i);
-  const pos = Array.from({ length: T }, (_, i) => P + i);
-  const bias = causalBias(T, P); // [T, P+T]
-  const t0 = performance.now();
-  await lm.forward(ids, pos, bias, cache);
-  const ms = performance.now() - t0;
-  cache.truncate(P);
-  return ms;
-}
 
 export async function measureCost(
   model: LoadedModel,
