@@ -22,7 +22,9 @@ def render(card: dict) -> str:
     tr = card["training"]
     lines = [
         f"Model `{card['id']}`, written by `{card['command']}` "
-        f"(torch {card['torch_version']}, {card['threads']} threads). Source: `public/models/{card['id']}/card.json`.",
+        f"(torch {card['torch_version']}, {card['threads']} threads)"
+        + (f"; its LM graphs then given their new.* outputs by `{card['post_export']}`" if card.get("post_export") else "")
+        + f". Source: `public/models/{card['id']}/card.json`.",
         "",
         "| part | parameters | ONNX file | bytes |",
         "|---|---:|---|---:|",
