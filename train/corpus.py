@@ -21,6 +21,12 @@ SPLITS = ("train", "val", "test")
 MAX_CODE_FILE_BYTES = 200_000  # generated tables (pydoc topics, codecs) are not code to learn from
 
 
+# Held-out shares per domain: the code test split gets 8% so its prompt suite can draw on at
+# least 24 distinct files (5% of the standard library's ~630 modules is ~30, too few once short
+# files are set aside).
+HELD_OUT = {"prose": (0.05, 0.05), "code": (0.05, 0.08)}  # (val, test)
+
+
 def _split_of(name: str, val_frac: float = 0.05, test_frac: float = 0.05) -> str:
     h = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     if h < test_frac:
@@ -89,5 +95,5 @@ def load_splits() -> dict[str, dict[str, list[tuple[str, str]]]]:
     for domain, docs in (("prose", prose_documents()), ("code", code_documents())):
         out[domain] = {s: [] for s in SPLITS}
         for name, text in docs:
-            out[domain][_split_of(domain + ":" + name)].append((name, text))
+            out[domain][_split_of(domain + ":" + name, *HELD_OUT[domain])].append((name, text))
     return out

@@ -13,6 +13,7 @@ held-out prefixes: g_1 .. g_{K+1} are the base model's next K+1 greedy tokens.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import torch
@@ -20,6 +21,7 @@ import torch.nn.functional as F
 
 from data import eval_windows
 from model import greedy_rollout
+import quality
 
 
 @torch.no_grad()
@@ -76,16 +78,16 @@ def agreement(base, heads, draft, stream, n_prompts: int, seed: int, min_p: int 
     }
 
 
-def evaluate(base, heads, draft, tok, streams, splits, cfg, log) -> dict:
+def evaluate(base, heads, draft, tok, streams, cfg, log) -> dict:
     T = base.cfg.n_positions
     out = {"validation": {}, "agreement": {}}
     for i, domain in enumerate(sorted(streams)):
         stream = streams[domain]["val"]
         out["validation"][domain] = {
-            "base": val_loss(base, tok, stream, T, cfg["eval_windows"]),
-            "draft_model": val_loss(draft, tok, stream, T, cfg["eval_windows"]),
+            "base": val_loss(base, tok, stream, T, cfg.eval_windows),
+            "draft_model": val_loss(draft, tok, stream, T, cfg.eval_windows),
         }
-        out["agreement"][domain] = agreement(base, heads, draft, stream, cfg["agree_prompts"], 999 + i)
+        out["agreement"][domain] = agreement(base, heads, draft, stream, cfg.agree_prompts, 999 + i)
         log(f"eval {domain}: {out['validation'][domain]} {out['agreement'][domain]}")
     out["agreement_definition"] = (
         "on the validation split: heads_top1[k-1] = P(argmax head k == base greedy token k+1 ahead); "
@@ -93,3 +95,15 @@ def evaluate(base, heads, draft, tok, streams, splits, cfg, log) -> dict:
     )
     return out
 
+
+
+def generation_quality(base, tok, suites, prose_words, code_idents, cfg, seed: int, log) -> dict:
+    """quality.py's figures on the test-split prompt suites, plus three example prompts' texts."""
+    q = quality.quality(base, tok, suites, prose_words, code_idents, cfg.quality_prompts, cfg.quality_tokens, seed,
+                        examples=3)
+    q["definition"] = quality.__doc__.strip()
+    q["sampled_settings"] = quality.SAMPLED
+    q["tokens"] = cfg.quality_tokens
+    for d in ("prose", "code"):
+        log(f"quality {d}: " + json.dumps({k: v for k, v in q[d].items() if k != "examples"}))
+    return q

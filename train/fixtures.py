@@ -159,27 +159,49 @@ def write_all(base, heads, draft, tok, splits, folder: str, model_id: str, log) 
     log(f"fixtures written to {folder}")
 
 
-def prompt_suites(splits, tok, n_positions: int, per_domain: int = 32, seed: int = 4321) -> dict:
-    """Prompts from the test split: a few whole lines (verses, or code lines) from a random
-    place in a random held-out document, at most 96 tokens, so 64+ new tokens still fit."""
+def prompt_suites(splits, tok, n_positions: int, per_domain: int = 32, seed: int = 4321, split: str = "test",
+                  continuation_tokens: int = 160) -> dict:
+    """Prompts from held-out documents: a few whole lines (3 verses, or 10 code lines) from a
+    random place, at most 96 tokens, each followed in its document by at least
+    `continuation_tokens` tokens, kept as `continuation` (the human reference for the
+    quality figures). One prompt per document while unused documents remain, so a suite of
+    32 draws on as many documents as the split has (at least 24 are required)."""
     rng = random.Random(seed)
-    out = {"format_version": 1, "source": "test split of train/corpus.py", "suites": {}}
+    out = {"format_version": 1, "source": f"{split} split of train/corpus.py", "suites": {}}
     for domain in ("prose", "code"):
-        docs = splits[domain]["test"]
-        prompts = []
-        tries = 0
-        while len(prompts) < per_domain and tries < 10_000:
-            tries += 1
-            name, text = docs[rng.randrange(len(docs))]
-            lines = text.splitlines(keepends=True)
-            if len(lines) < 8:
-                continue
-            start = rng.randrange(0, len(lines) - 6)
-            n = 3 if domain == "prose" else 10
-            chunk = "".join(lines[start : start + n])
-            if not chunk.strip() or len(tok.encode(chunk)) > 96:
-                continue
-            prompts.append({"id": f"{domain}-{len(prompts):02d}", "source": name, "text": chunk})
+        docs = list(splits[domain][split])
+        rng.shuffle(docs)
+        prompts, used = [], set()
+        n = 3 if domain == "prose" else 10
+        for rnd in range(4):  # later rounds take a second prompt from a document already used
+            for name, text in docs:
+                if len(prompts) >= per_domain:
+                    break
+                if rnd == 0 and name in used:
+                    continue
+                lines = text.splitlines(keepends=True)
+                for _ in range(20):  # a few tries for a place whose prompt and continuation fit
+                    if len(lines) < n + 8:
+                        break
+                    start = rng.randrange(0, len(lines) - n - 4)
+                    chunk = "".join(lines[start : start + n])
+                    rest = "".join(lines[start + n :])
+                    taken = {p["text"] for p in prompts}
+                    if not chunk.strip() or chunk in taken or len(tok.encode(chunk)) > 96:
+                        continue
+                    cont_ids = tok.encode(rest)
+                    if len(cont_ids) < continuation_tokens:
+                        continue
+                    cont = tok.decode(cont_ids[:continuation_tokens])
+                    prompts.append({"id": f"{domain}-{len(prompts):02d}", "source": name, "text": chunk,
+                                    "continuation": cont})
+                    used.add(name)
+                    break
+            if len(prompts) >= per_domain:
+                break
+        distinct = len({p["source"] for p in prompts})
+        if per_domain >= 32 and (len(prompts) < per_domain or distinct < 24):
+            raise SystemExit(f"prompt suite {domain}: {len(prompts)} prompts from {distinct} documents; "
+                             f"want {per_domain} from at least 24")
         out["suites"][domain] = prompts
     return out
-

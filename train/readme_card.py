@@ -77,10 +77,8 @@ def render(card: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    card_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "public", "models", "toy", "card.json")
-    readme = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "README.md")
+def write(card_path: str, readme: str) -> None:
+    """Replaces the README's text between the card markers with the card's tables."""
     with open(card_path) as f:
         card = json.load(f)
     with open(readme) as f:
@@ -92,6 +90,13 @@ def main() -> None:
     with open(readme, "w") as f:
         f.write(head + START + "\n" + render(card) + "\n" + END + tail)
     print(f"model card from {card_path} written into {readme}")
+
+
+def main() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    card_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "public", "models", "toy", "card.json")
+    readme = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "README.md")
+    write(card_path, readme)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The three training loops: the base model on text, the Medusa heads on the frozen base
+"""One training loop (fit) and the three things it trains: the base model on text, the Medusa heads on the frozen base
 model's own greedy continuations, the small draft model by distillation from the base.
 
 Why the heads learn from the base model's own greedy tokens: speculative decoding asks
@@ -12,16 +12,21 @@ own loop, so losslessness is defined against it.
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
+
+from config import Stage
 
 from data import WindowSampler
 from model import GPT, MedusaHeads, causal_bias, greedy_rollout
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth of the peak."""
     if step < warmup:
         return peak * (step + 1) / warmup
     frac = (step - warmup) / max(1, total - warmup)
@@ -36,24 +41,65 @@ def _opt(params, lr):
     )
 
 
-def train_base(model: GPT, sampler: WindowSampler, steps: int, batch: int, lr: float, log) -> dict:
-    opt = _opt(list(model.parameters()), lr)
-    model.train()
-    t0 = time.time()
-    for step in range(steps):
+def fit(name: str, module: nn.Module, stage: Stage, loss_fn, gen: torch.Generator, log,
+        ckpt: str | None = None, ckpt_every: int = 100, probe=None, probe_every: int = 0) -> dict:
+    """The one training loop: AdamW, warm-up + cosine schedule, gradient clipping at 1.0.
+
+    loss_fn(step) -> scalar loss draws its own batch from `gen`, the loop's only source of
+    randomness. With `ckpt`, the module, optimiser, generator state and step go there every
+    `ckpt_every` steps, and a later call resumes from it bit for bit (same losses as an
+    uninterrupted run). probe(step) -> dict, every `probe_every` steps and at the end,
+    builds the training curve (held-out loss and generation quality per CPU second)."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    opt = _opt(params, stage.lr)
+    start, curve, spent = 0, [], 0.0
+    if ckpt and os.path.exists(ckpt):
+        state = torch.load(ckpt)
+        module.load_state_dict(state["module"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        start, curve, spent = state["step"], state["curve"], state["wall_s"]
+        log(f"{name}: resuming at step {start}/{stage.steps}")
+    t0 = time.time() - spent
+    warmup = max(1, stage.steps // 20)
+    module.train()
+    for step in range(start, stage.steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
-        xy = sampler.batch(batch)
-        logits, _ = model.forward_train(xy[:, :-1])  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), xy[:, 1:].reshape(-1))
+            g["lr"] = lr_at(step, stage.steps, stage.lr, warmup)
+        loss = loss_fn(step)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if step % 50 == 0 or step == steps - 1:
-            log(f"base step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f}s)")
-    model.eval()
-    return {"steps": steps, "batch": batch, "seq_len": sampler.T, "wall_s": round(time.time() - t0, 1)}
+        done = step + 1
+        if step % 50 == 0 or done == stage.steps:
+            log(f"{name} step {step}/{stage.steps} loss {loss.item():.3f} ({time.time() - t0:.0f}s)")
+        if probe and probe_every and (done % probe_every == 0 or done == stage.steps):
+            module.eval()
+            train_s = time.time() - t0
+            point = {"step": done, "train_wall_s": round(train_s, 1), **probe(done)}
+            curve.append(point)
+            log(f"{name} probe {point}")
+            t0 = time.time() - train_s  # probes are not training time
+            module.train()
+        if ckpt and (done % ckpt_every == 0 or done == stage.steps):
+            torch.save({"module": module.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
+                        "step": done, "curve": curve, "wall_s": time.time() - t0}, ckpt)
+    module.eval()
+    info = {"steps": stage.steps, "batch": stage.batch, "wall_s": round(time.time() - t0, 1)}
+    if curve:
+        info["curve"] = curve
+    return info
+
+
+def train_base(model: GPT, sampler: WindowSampler, stage: Stage, log, **kw) -> dict:
+    def loss_fn(_step):
+        xy = sampler.batch(stage.batch)  # (B, T+1)
+        logits, _ = model.forward_train(xy[:, :-1])  # (B, T, V)
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), xy[:, 1:].reshape(-1))
+
+    info = fit("base", model, stage, loss_fn, sampler.gen, log, **kw)
+    return {**info, "seq_len": sampler.T}
 
 
 @torch.no_grad()
@@ -119,52 +165,35 @@ def make_lookahead(model: GPT, streams, n_batches: int, batch: int, T: int, K: i
     return torch.cat(hiddens), torch.cat(targets), round(time.time() - t0, 1)
 
 
-def train_heads(heads: MedusaHeads, hidden: torch.Tensor, targets: torch.Tensor, steps: int, batch: int,
-                lr: float, seed: int, log) -> dict:
+def train_heads(heads: MedusaHeads, hidden: torch.Tensor, targets: torch.Tensor, stage: Stage, seed: int,
+                log, **kw) -> dict:
     """targets[:, 0] is the base model's own next token; head k (1-based) learns targets[:, k]."""
-    opt = _opt(list(heads.parameters()), lr)
     gen = torch.Generator().manual_seed(seed)
     K = heads.num_heads
-    t0 = time.time()
-    heads.train()
-    for step in range(steps):
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
-        idx = torch.randint(0, hidden.size(0), (batch,), generator=gen)
+
+    def loss_fn(_step):
+        idx = torch.randint(0, hidden.size(0), (stage.batch,), generator=gen)
         logits = heads(hidden[idx].unsqueeze(0))[0]  # (N, K, V)
         tgt = targets[idx, 1 : K + 1]  # (N, K)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=-1)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step % 50 == 0 or step == steps - 1:
-            log(f"heads step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f}s)")
-    heads.eval()
-    return {"steps": steps, "batch_positions": batch, "wall_s": round(time.time() - t0, 1)}
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=-1)
+
+    info = fit("heads", heads, stage, loss_fn, gen, log, **kw)
+    return {**info, "batch_positions": info.pop("batch")}
 
 
-def train_draft(draft: GPT, teacher: GPT, sampler: WindowSampler, steps: int, batch: int, lr: float, log) -> dict:
+def train_draft(draft: GPT, teacher: GPT, sampler: WindowSampler, stage: Stage, log, **kw) -> dict:
     """Distillation: KL(teacher || draft) over the whole vocabulary at every position, so the
     draft model learns the base model's distribution (what speculative sampling compares
     against), not just the corpus's next token."""
-    opt = _opt(list(draft.parameters()), lr)
-    draft.train()
-    t0 = time.time()
-    for step in range(steps):
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, lr, max(1, steps // 20))
-        x = sampler.batch(batch)[:, :-1]
+
+    def loss_fn(_step):
+        x = sampler.batch(stage.batch)[:, :-1]  # (B, T)
         with torch.no_grad():
             t_logits, _ = teacher.forward_train(x)  # (B, T, V)
         s_logits, _ = draft.forward_train(x)  # (B, T, V)
         V = s_logits.size(-1)
-        loss = F.kl_div(F.log_softmax(s_logits.reshape(-1, V), -1), F.log_softmax(t_logits.reshape(-1, V), -1),
+        return F.kl_div(F.log_softmax(s_logits.reshape(-1, V), -1), F.log_softmax(t_logits.reshape(-1, V), -1),
                         log_target=True, reduction="batchmean")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(draft.parameters(), 1.0)
-        opt.step()
-        if step % 50 == 0 or step == steps - 1:
-            log(f"draft step {step}/{steps} kl {loss.item():.3f} ({time.time() - t0:.0f}s)")
-    draft.eval()
-    return {"steps": steps, "batch": batch, "seq_len": sampler.T, "wall_s": round(time.time() - t0, 1)}
+
+    info = fit("draft", draft, stage, loss_fn, sampler.gen, log, **kw)
+    return {**info, "seq_len": sampler.T}

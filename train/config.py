@@ -1,0 +1,89 @@
+"""The pipeline's configuration, typed: one PipelineConfig per named run (`full`, the
+model the page ships; `smoke`, a few steps of a tiny model for CI).
+
+Why these numbers (`full`), measured on this 2-core machine:
+  vocabulary 3072, tokenizer text 70% prose: 13% of King James word occurrences need more
+      than one token (22% at 2048 from a half-and-half text, 10.5% at 4096); a word split
+      into pieces is where sampled prose invents words. 4096 would double the Medusa heads'
+      cost (4 x V x C a step) for 2.5 points less.
+  prose share 0.6 of every batch: the page's headline suite is prose, and the King James
+      train split (about 1.05M tokens) takes several epochs to learn; code (about 2.9M
+      tokens) gets one epoch.
+  base steps: the budget is the whole pipeline in at most 2 hours on 2 cores.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from model import GPTConfig
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One training loop's length and step size."""
+
+    steps: int
+    batch: int
+    lr: float
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    id: str
+    vocab_size: int
+    tokenizer_chars: int
+    tokenizer_prose_share: float
+    base: GPTConfig
+    draft: GPTConfig
+    num_heads: int
+    prose_share: float  # share of each training batch's rows drawn from the prose stream
+    base_train: Stage
+    heads_train: Stage  # batch counts positions
+    draft_train: Stage
+    rollout_batches: int
+    rollout_batch: int
+    rollout_len: int
+    prefix_min: int
+    prefix_max: int
+    lookahead_batches: int
+    lookahead_batch: int
+    lookahead_len: int
+    eval_windows: int
+    agree_prompts: int
+    quality_prompts: int  # prompts per domain in the quality figures (card and training curve)
+    quality_tokens: int  # new tokens per continuation in the quality figures
+    probe_every: int  # base steps between training-curve probes (val loss + quality)
+    checkpoint_every: int = 100
+    notes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+CONFIGS: dict[str, PipelineConfig] = {
+    "full": PipelineConfig(
+        id="toy", vocab_size=3072, tokenizer_chars=6_000_000, tokenizer_prose_share=0.7,
+        base=GPTConfig(vocab_size=3072, n_layer=4, n_head=4, n_embd=256, n_positions=256),
+        draft=GPTConfig(vocab_size=3072, n_layer=2, n_head=2, n_embd=128, n_positions=256),
+        num_heads=4, prose_share=0.6,
+        base_train=Stage(steps=1500, batch=32, lr=3e-3),
+        heads_train=Stage(steps=700, batch=2048, lr=2e-3),
+        draft_train=Stage(steps=360, batch=32, lr=3e-3),
+        rollout_batches=32, rollout_batch=64, rollout_len=48, prefix_min=16, prefix_max=192,
+        lookahead_batches=48, lookahead_batch=24, lookahead_len=192,
+        eval_windows=64, agree_prompts=256, quality_prompts=32, quality_tokens=128, probe_every=250,
+    ),
+    "smoke": PipelineConfig(
+        id="toy-smoke", vocab_size=320, tokenizer_chars=200_000, tokenizer_prose_share=0.5,
+        base=GPTConfig(vocab_size=320, n_layer=2, n_head=2, n_embd=32, n_positions=256),
+        draft=GPTConfig(vocab_size=320, n_layer=1, n_head=2, n_embd=16, n_positions=256),
+        num_heads=4, prose_share=0.5,
+        base_train=Stage(steps=30, batch=8, lr=3e-3),
+        heads_train=Stage(steps=30, batch=256, lr=2e-3),
+        draft_train=Stage(steps=20, batch=8, lr=3e-3),
+        rollout_batches=4, rollout_batch=16, rollout_len=16, prefix_min=8, prefix_max=32,
+        lookahead_batches=2, lookahead_batch=4, lookahead_len=32,
+        eval_windows=4, agree_prompts=16, quality_prompts=4, quality_tokens=16, probe_every=15,
+        checkpoint_every=10,
+    ),
+}
