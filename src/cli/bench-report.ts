@@ -116,7 +116,7 @@ const PROFILE_NOTES = [
   'efficiency: decode speedup / bound, per prompt.',
 ];
 
-/** One target of issue 5 and the figure this run measured for it. */
+/** One performance target and the figure this run measured for it. */
 export interface TargetFigure {
   target: string;
   /** Which row the figure comes from. */
@@ -132,7 +132,7 @@ function target(name: string, row: BenchRow | undefined, figure: Spread | null, 
   return { target: name, config: row ? `${row.drafter} ${row.shape} ${row.sampling}`.replace(/\s+/g, ' ').trim() : '–', figure, limit, met };
 }
 
-/** The issue's targets that one bench run can measure; speedups are decode-phase speedups. */
+/** The performance targets that one bench run can measure; speedups are decode-phase speedups. */
 export function targetFigures(rows: BenchRow[], kv: KvKeepCost, suite: string): TargetFigure[] {
   const out: TargetFigure[] = [];
   for (const r of rows.filter((x) => x.drafter === 'none')) out.push(target('1. AR overhead ≤ 1.15', r, r.ar_overhead, { atMost: 1.15 }));

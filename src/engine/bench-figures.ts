@@ -1,5 +1,5 @@
 /**
- * The performance figures of issue 5, from decode runs' own step timings (pure: the Node
+ * The performance figures the bench sets targets for, from decode runs' own step timings (pure: the Node
  * bench and the browser bench compute them alike). Every figure is a ratio of times taken
  * in one run, decode phase only (after the prefill step, which both runs share):
  *

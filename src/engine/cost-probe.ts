@@ -1,7 +1,7 @@
 /**
  * Bare costs of the runtime, measured apart from any decode: the cost curve t(n) (a target
  * forward over n new tokens after a fixed context), and what keeping the accepted path
- * costs at a full context (issue 5, target 4). For the latter the base
+ * costs at a full context (the bench's target 4: at most 5% of a step). For the latter the base
  * cache is filled to `context` tokens, then, repeatedly, a 5-token verify forward (a k=4
  * chain) is run and the cache cut back as a step would: truncate (chain, 2 drafts kept)
  * or gather (a tree path off the spine). Medians over reps; the share is the KV time over

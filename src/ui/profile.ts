@@ -92,6 +92,6 @@ export function decodeFigures(spec: RunCost | null, baseline: RunCost | null): D
   };
 }
 
-/** Issue 5's targets for these figures. */
+/** The performance targets for these figures, as the bench's `targets` list checks them. */
 export const AR_OVERHEAD_TARGET = 1.15;
 export const EFFICIENCY_TARGET = 0.9;

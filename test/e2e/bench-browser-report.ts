@@ -12,7 +12,7 @@ import type { CompareResults } from '../../src/ui/compare/results-file.ts';
 import { summariseCompare } from '../../src/ui/compare/summary.ts';
 import type { CompareConfig } from '../../src/worker/protocol.ts';
 
-/** Issue 5, target 5: the first generated token within this long of opening the page. */
+/** Performance target 5: the first generated token within this long of opening the page. */
 export const FIRST_TOKEN_TARGET_MS = 1500;
 
 /**

@@ -3,7 +3,7 @@
  * (harness.ts: `vite preview`, COOP/COEP), then
  *
  *   1. cold loads (fresh browser, empty cache): open -> ready, Run pressed -> first token,
- *      and open -> first token with ?autorun=1 (issue 5, target 5), with where a load's
+ *      and open -> first token with ?autorun=1 (performance target 5: at most 1.5 s), with where a load's
  *      time goes (the engine worker's downloads and its space:* performance marks);
  *   2. the interleaved benchmark of `npm run bench` in the page's engine worker, by filling
  *      in and running the Compare view (per prompt: the AR baseline per temperature, then

@@ -139,7 +139,7 @@ await withSite(async ({ browser, origin, modelId }) => {
     await shot(page, 'decode.png');
   });
 
-  await check("the Decode view shows where the last decode's steps went, and the figures issue 5 sets targets for", async () => {
+  await check("the Decode view shows where the last decode's steps went, and the figures the performance targets are set for", async () => {
     const steps = await page.locator('[data-testid="run-profile"] .profile-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step-ms'))));
     expect(steps.length === 2 && steps.every((x) => x > 0), `per-step times of the two runs: ${steps.join(', ')}`);
     for (const figure of ['ar-overhead', 'speedup-bound', 'efficiency']) {

@@ -1,7 +1,7 @@
 /**
  * The last decode's per-step profile in the Decode view: where a step of the speculative run
- * and of its autoregressive baseline goes (ProfileBars), and the figures issue 5 sets targets
- * for: the baseline's overhead over bare session.run, and the decode-phase speedup against
+ * and of its autoregressive baseline goes (ProfileBars), and the figures the performance
+ * targets (the bench's `targets` list) are set for: the baseline's overhead over bare session.run, and the decode-phase speedup against
  * the bound the runtime's forward times allow (efficiency = speedup / bound).
  */
 import { useMemo } from 'react';
