@@ -1,5 +1,6 @@
-"""Runs the smoke pipeline twice from scratch with the same seed and checks that every
-output file is byte-identical (card.json: identical once wall-clock timings are removed).
+"""Runs the smoke pipeline twice with the same seed, once straight through and once cut off
+every 10 training steps and continued with --resume, and checks that every output file is
+byte-identical (card.json: identical once wall-clock timings are removed).
 Exit status 1 names each file that differs.
 
     python3 train/check_determinism.py
@@ -23,12 +24,23 @@ def strip_timings(x):
     return x
 
 
-def run(dest: str) -> None:
-    subprocess.run(
+def run(dest: str, *extra: str, check: bool = True) -> int:
+    return subprocess.run(
         [sys.executable, os.path.join(HERE, "pipeline.py"), "--config", "smoke", "--out", os.path.join(dest, "model"),
-         "--fixtures", os.path.join(dest, "fixtures"), "--work", os.path.join(dest, "work")],
-        check=True, stdout=subprocess.DEVNULL,
-    )
+         "--fixtures", os.path.join(dest, "fixtures"), "--work", os.path.join(dest, "work"), *extra],
+        check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    ).returncode
+
+
+def run_cut_and_resumed(dest: str) -> None:
+    """A run cut off after 10 steps of a training loop, then continued with --resume until
+    every stage is done: the same outputs as an uninterrupted run."""
+    if run(dest, "--stop-after-steps", "10", check=False) == 0:
+        raise SystemExit("determinism: --stop-after-steps 10 did not stop the smoke run")
+    for _ in range(10):
+        if run(dest, "--resume", "--stop-after-steps", "10", check=False) == 0:
+            return
+    raise SystemExit("determinism: the resumed smoke run did not finish in 10 resumes")
 
 
 def files_under(root: str) -> list[str]:
@@ -42,7 +54,7 @@ def files_under(root: str) -> list[str]:
 def main() -> int:
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         run(a)
-        run(b)
+        run_cut_and_resumed(b)
         fa, fb = files_under(a), files_under(b)
         bad = sorted(set(fa) ^ set(fb))
         for rel in sorted(set(fa) & set(fb)):
@@ -57,7 +69,8 @@ def main() -> int:
         if bad:
             print("determinism: these outputs differ between two runs with the same seed:", *bad, sep="\n  ")
             return 1
-        print(f"determinism: {len(fa)} output files identical across two smoke runs (seed fixed)")
+        print(f"determinism: {len(fa)} output files identical across two smoke runs (seed fixed), "
+              "one of them cut off and resumed")
         return 0
 
 

@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--work", help="checkpoint folder (default train/work/<id>)")
     ap.add_argument("--resume", action="store_true", help="reuse checkpoints of finished stages")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-after-steps", type=int, default=None,
+                    help="test aid: each training loop of this run stops after N steps, as a cut-off run would")
     args = ap.parse_args()
 
     cfg: PipelineConfig = CONFIGS[args.config]
@@ -91,7 +93,8 @@ def main() -> None:
         return result
 
     def step_ckpt(name):
-        return dict(ckpt=os.path.join(work, f"{name}.step.pt"), ckpt_every=cfg.checkpoint_every)
+        return dict(ckpt=os.path.join(work, f"{name}.step.pt"), ckpt_every=cfg.checkpoint_every,
+                    stop_after=args.stop_after_steps)
 
     log(f"config {args.config}, seed {args.seed}, {args.threads} threads")
     splits = corpus.load_splits()

@@ -74,7 +74,62 @@ def render(card: dict) -> str:
             + " ".join(f"{x:.2f}" for x in a["draft_model_teacher_forced_top1"]) + " | "
             + " ".join(f"{x:.2f}" for x in a["draft_model_free_running_top1"]) + " |"
         )
+    lines += quality_lines(card)
     return "\n".join(lines)
+
+
+def quality_lines(card: dict) -> list[str]:
+    """Generation quality against the true held-out continuations, the training curve, and
+    a few continuations (train/quality.py defines every figure)."""
+    q = card.get("quality")
+    if not q:
+        return []
+    s = q["sampled_settings"]
+    out = [
+        "",
+        f"Generation quality on the test-split prompt suites ({q['prose']['prompts']} prose, {q['code']['prompts']} "
+        f"code prompts, {q['tokens']} new tokens, no logits processors): greedy, sampled (temperature "
+        f"{s['temperature']}, top-p {s['top_p']}) and the true held-out continuation as the reference. "
+        "distinct-4: unique token 4-grams / all 4-grams (median); collapsed: distinct-4 below 0.5; "
+        "real words: generated words found in the training text; identifiers: generated identifiers found in "
+        "the training code; whitespace: continuations at least 75% whitespace.",
+        "",
+        "| domain | continuation | distinct-4 | collapsed | real words / identifiers | mostly whitespace |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for d in ("prose", "code"):
+        for kind in ("greedy", "sampled", "reference"):
+            f = q[d][kind]
+            share = f.get("real_word_share", f.get("identifier_share"))
+            ws = f"{f['mostly_whitespace_share']:.2f}" if "mostly_whitespace_share" in f else "–"
+            out.append(f"| {d} | {kind} | {f['distinct4_median']:.2f} | {f['collapsed_share']:.2f} | {share:.3f} | {ws} |")
+    curve = card["training"]["base"].get("curve")
+    if curve:
+        out += [
+            "",
+            "Training curve of the base model (validation split, "
+            f"{max(1, q['prose']['prompts'] // 4)} prompts per domain at each probe):",
+            "",
+            "| step | train s | prose bits/byte | code bits/byte | prose greedy distinct-4 | prose sampled real words "
+            "| code greedy distinct-4 | code sampled identifiers |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for c in curve:
+            v, qq = c["val_bits_per_byte"], c["quality"]
+            out.append(
+                f"| {c['step']} | {c['train_wall_s']:.0f} | {v['prose']:.3f} | {v['code']:.3f} | "
+                f"{qq['prose']['greedy']['distinct4_median']:.2f} | {qq['prose']['sampled']['real_word_share']:.3f} | "
+                f"{qq['code']['greedy']['distinct4_median']:.2f} | {qq['code']['sampled']['identifier_share']:.3f} |"
+            )
+    seen = card["training"]["base"].get("tokens_seen")
+    if seen:
+        out += ["", "Base-model tokens seen per domain: " + ", ".join(f"{d} {fmt_int(n)}" for d, n in seen.items())
+                + ". Stage wall times (s): " + ", ".join(f"{k} {v}" for k, v in card["stage_wall_s"].items()) + "."]
+    for d in ("prose", "code"):
+        for ex in q[d].get("examples", [])[:2]:
+            out += ["", f"`{ex['id']}` prompt, then greedy, then sampled:", "", "```text", ex["prompt"].rstrip("\n"),
+                    "```", "```text", ex["greedy"].rstrip("\n"), "```", "```text", ex["sampled"].rstrip("\n"), "```"]
+    return out
 
 
 def write(card_path: str, readme: str) -> None:

@@ -42,14 +42,17 @@ def _opt(params, lr):
 
 
 def fit(name: str, module: nn.Module, stage: Stage, loss_fn, gen: torch.Generator, log,
-        ckpt: str | None = None, ckpt_every: int = 100, probe=None, probe_every: int = 0) -> dict:
+        ckpt: str | None = None, ckpt_every: int = 100, probe=None, probe_every: int = 0,
+        stop_after: int | None = None) -> dict:
     """The one training loop: AdamW, warm-up + cosine schedule, gradient clipping at 1.0.
 
     loss_fn(step) -> scalar loss draws its own batch from `gen`, the loop's only source of
     randomness. With `ckpt`, the module, optimiser, generator state and step go there every
     `ckpt_every` steps, and a later call resumes from it bit for bit (same losses as an
     uninterrupted run). probe(step) -> dict, every `probe_every` steps and at the end,
-    builds the training curve (held-out loss and generation quality per CPU second)."""
+    builds the training curve (held-out loss and generation quality per CPU second).
+    stop_after: leave (SystemExit) after that many steps of this call, checkpoint written, as
+    a cut-off run would; check_determinism.py uses it to prove that --resume continues exactly."""
     params = [p for p in module.parameters() if p.requires_grad]
     opt = _opt(params, stage.lr)
     start, curve, spent = 0, [], 0.0
@@ -85,6 +88,10 @@ def fit(name: str, module: nn.Module, stage: Stage, loss_fn, gen: torch.Generato
         if ckpt and (done % ckpt_every == 0 or done == stage.steps):
             torch.save({"module": module.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
                         "step": done, "curve": curve, "wall_s": time.time() - t0}, ckpt)
+        if stop_after is not None and done - start >= stop_after and done < stage.steps:
+            if not ckpt or done % ckpt_every:
+                raise ValueError("stop_after must land on a checkpoint step")
+            raise SystemExit(f"{name}: stopped after step {done} (--stop-after-steps); continue with --resume")
     module.eval()
     info = {"steps": stage.steps, "batch": stage.batch, "wall_s": round(time.time() - t0, 1)}
     if curve:
