@@ -23,6 +23,7 @@ import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from 
 import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { baselineFor, baselineKey, defaultConfigs, parseConfigList } from './bench-configs.ts';
 import { environment, markdownReport, spread, targetFigures, textTable, type BenchRow } from './bench-report.ts';
+import { checkWritableDir } from './input-files.ts';
 import { resolveModelDir } from './model-arg.ts';
 import { configLabel, makeDrafter, neededParts, samplingLabel, shapeLabel, specOptions, type RunConfig } from './run-config.ts';
 
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   const nPrompts = intFlag('prompts', f.prompts, 12, 1);
   const maxTokens = intFlag('max-tokens', f['max-tokens'], 64, 1);
   const userConfigs = f.configs !== undefined ? parseConfigList(f.configs) : null;
+  if (f.out !== undefined) checkWritableDir('out', f.out, ['bench.json', 'bench.md']);
   const { dir, note } = resolveModelDir(f.model);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   if (note) log(note);

@@ -8,7 +8,7 @@
  * Without, the text (streamed as it is accepted) and a metrics summary. Timings follow one
  * short untimed warm-up run.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parse as parsePath, join } from 'node:path';
 
 import { computeMetrics, type Metrics } from '../engine/metrics.ts';
@@ -20,6 +20,7 @@ import { DRAFTER_NAMES } from '../engine/drafters/types.ts';
 import { buildTrace, traceToJson } from '../engine/trace.ts';
 import { DEFAULT_TREES } from '../engine/tree.ts';
 import { intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
+import { checkWritableFile, readPromptArg } from './input-files.ts';
 import { resolveModelDir } from './model-arg.ts';
 import { configLabel, makeDrafter, neededParts, parseRunConfig, specOptions, type RunConfig } from './run-config.ts';
 
@@ -48,21 +49,6 @@ const FLAGS = {
   trace: { type: 'string', value: 'FILE', help: 'write the step-by-step trace as JSON (with --samples > 1: FILE-<seed>.json)' },
   json: { type: 'boolean', help: 'one JSON line per sample: {seed, tokens, text, metrics}' },
 } satisfies FlagSpecs;
-
-function readPrompt(text: string | undefined, file: string | undefined): string {
-  if (text !== undefined && file !== undefined) throw new UsageError('give --prompt or --prompt-file, not both');
-  if (text === undefined && file === undefined) throw new UsageError('no prompt: give --prompt TEXT or --prompt-file FILE');
-  let prompt = text;
-  if (file !== undefined) {
-    try {
-      prompt = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--prompt-file ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  if (!prompt) throw new UsageError(`the prompt is empty${file ? ` (${file})` : ''}: expected some text to continue`);
-  return prompt;
-}
 
 /** out.json -> out-7.json when several samples each need their own trace. */
 function tracePathFor(path: string, seed: number, samples: number): string {
@@ -109,7 +95,9 @@ async function main(): Promise<void> {
   const seed = intFlag('seed', f.seed, 0, 0);
   const samples = intFlag('samples', f.samples, 1, 1, 10_000);
   const maxTokens = intFlag('max-tokens', f['max-tokens'], 64, 1, 1_000_000);
-  const prompt = readPrompt(f.prompt, f['prompt-file']);
+  const prompt = readPromptArg(f.prompt, f['prompt-file']);
+  // Before the model loads and the decode runs: an unwritable path found after them wastes the run.
+  if (f.trace) for (let i = 0; i < samples; i++) checkWritableFile('trace', tracePathFor(f.trace, seed + i, samples));
   const { dir, note } = resolveModelDir(f.model);
   if (note) process.stderr.write(`${note}\n`);
 

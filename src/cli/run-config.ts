@@ -4,7 +4,7 @@
  * it can before the model loads, so a typo fails in milliseconds, and labels configs the
  * same way in every table.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
 import { createDrafter } from '../engine/drafters/index.ts';
 import { DRAFTER_NAMES, type Drafter, type DrafterName } from '../engine/drafters/types.ts';
@@ -12,6 +12,7 @@ import type { LoadedModel, ModelPart } from '../engine/model.ts';
 import type { Acceptance, SpecOptions } from '../engine/speculative.ts';
 import { DEFAULT_TREES, validateTreeSpec, type DefaultTreeName, type TreeSpec } from '../engine/tree.ts';
 import { choiceFlag, intFlag, numberFlag, UsageError } from './args.ts';
+import { MAX_TREE_FILE_BYTES, readInputFile } from './input-files.ts';
 
 export interface RunConfig {
   drafter: DrafterName;
@@ -51,9 +52,10 @@ export function parseTreeArg(raw: string): { tree: DefaultTreeName | TreeSpec; l
   if (!existsSync(raw)) {
     throw new UsageError(`--tree '${raw}' is neither a default tree (${names}) nor a file; give a name or a JSON file of index paths such as [[0],[1],[0,0]]`);
   }
+  const text = readInputFile('tree', raw, MAX_TREE_FILE_BYTES, 'a JSON list of index paths such as [[0],[1],[0,0]]');
   let spec: unknown;
   try {
-    spec = JSON.parse(readFileSync(raw, 'utf8'));
+    spec = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`--tree ${raw} is not valid JSON (${(e as Error).message}); expected a list of index paths such as [[0],[1],[0,0]]`);
   }

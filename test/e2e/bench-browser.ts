@@ -19,6 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page, Worker } from 'playwright-core';
 import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from '../../src/cli/args.ts';
+import { checkWritableDir } from '../../src/cli/input-files.ts';
 import { parseConfigList } from '../../src/cli/bench-configs.ts';
 import { environment, textTable } from '../../src/cli/bench-report.ts';
 import { SUITE_NAMES, type SuiteName } from '../../src/engine/suites.ts';
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
   if (specs.length > MAX_CONFIGS) throw new UsageError(`--configs lists ${specs.length} configurations; the page runs at most ${MAX_CONFIGS} at once`);
   const extra = f.query ? new URLSearchParams(f.query.replace(/^\?/, '')) : new URLSearchParams();
   if (extra.has('model') || extra.has('autorun')) throw new UsageError('--query: model and autorun are the bench\'s own parameters; set the model with SPACE_MODEL_DIR');
+  if (f.out !== undefined) checkWritableDir('out', f.out, ['bench-browser.json', 'bench-browser.md']);
 
   const site = await serveSite({ outDir: SITE_DIR, build: !f['no-build'], log: 'bench:browser' });
   try {
