@@ -20,7 +20,7 @@ export {
 } from './generate.ts';
 export { yieldToEventLoop } from './event-loop.ts';
 export { Rng } from './rng.ts';
-export { GREEDY, argmax, sampleFrom, toProbs, validateSampling, type SamplingParams } from './sampling.ts';
+export { argmax, sampleFrom, toProbs, validateSampling, type SamplingParams } from './sampling.ts';
 export {
   speculativeGenerate,
   type SpecOptions,

@@ -16,8 +16,6 @@ export interface SamplingParams {
   topP: number;
 }
 
-export const GREEDY: SamplingParams = { temperature: 0, topK: 0, topP: 1 };
-
 export function validateSampling(p: SamplingParams): void {
   if (!(Number.isFinite(p.temperature) && p.temperature >= 0)) {
     throw new Error(`temperature must be a finite number >= 0, got ${p.temperature}`);

@@ -79,11 +79,6 @@ export function tokenText(vocab: readonly string[] | null, id: number): string {
   return raw.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/\r/g, '␍');
 }
 
-/** Token count of a step's output that is drafts accepted, for counters. */
-export function acceptedCount(steps: readonly TraceStep[]): number {
-  return steps.reduce((n, s) => n + Math.min(s.verify.acceptLength, s.emitted.length), 0);
-}
-
 export interface OutputComparison {
   identical: boolean;
   /** Index of the first differing token, or null. */

@@ -76,11 +76,6 @@ export const DEFAULT_CUSTOM: Roofline = MACHINE_PRESETS[1]!.roofline;
 /** How the simulator prices a forward: measured here, flat (Leviathan's assumption), a preset, or custom numbers. */
 export type MachineId = 'measured' | 'flat' | 'custom' | (typeof MACHINE_PRESETS)[number]['id'];
 
-/** t(n) in ms for n = 1..maxN from a roofline. */
-export function rooflineCurve(m: Roofline, maxN: number): { n: number; ms: number }[] {
-  return Array.from({ length: maxN }, (_, i) => ({ n: i + 1, ms: rooflineMs(m, i + 1) }));
-}
-
 /**
  * A cost function from measured points (n ascending, from 1): exact at measured n, linear
  * between them, and past the last one continued along the slope of the last two (forwards

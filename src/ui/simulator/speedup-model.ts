@@ -12,7 +12,7 @@
  *
  * which is Leviathan's tau / (c * k + 1) when t is flat. Pure functions, testable in Node.
  */
-import { expectedTokensPerStep, leviathanSpeedup } from '../../engine/metrics.ts';
+import { expectedTokensPerStep } from '../../engine/metrics.ts';
 
 /** The SPACE claim the page measures against: 1.5x tokens/s over autoregressive decoding. */
 export const CLAIM = 1.5;
@@ -85,11 +85,6 @@ export function alphaFor(target: number, k: number, cost: number): number | null
     else hi = mid;
   }
   return (lo + hi) / 2;
-}
-
-/** Leviathan's speedup(alpha, k, c) for k = 1..maxK: the curves drawn for a few alphas. */
-export function leviathanCurve(alpha: number, c: number, maxK = MAX_SIM_K): number[] {
-  return Array.from({ length: maxK }, (_, i) => leviathanSpeedup(alpha, i + 1, c));
 }
 
 /** A tree of N tokens (the root included) drafting N - 1: its cost, and the tau it needs to reach `target`. */

@@ -181,6 +181,3 @@ export function settingsProblem(s: Settings, limits: ModelLimits | null): string
   }
   return null;
 }
-
-/** Greedy verification of a greedy decode: the output must equal the baseline token for token. */
-export const isGreedy = (s: Pick<Settings, 'temperature'>) => s.temperature === 0;
