@@ -7,7 +7,7 @@ import type { StepRecord } from '../src/engine/speculative.ts';
 import { selectPosition, selectSteps, selectVocab, totalProgress, useStore } from '../src/ui/store/index.ts';
 import { parseTraceText } from '../src/ui/trace-file.ts';
 import type { ModelInfo, RunSummary } from '../src/worker/protocol.ts';
-import { ROOT } from './model-paths.ts';
+import { MODEL_DIR, ROOT } from './model-paths.ts';
 
 const initial = useStore.getState();
 const exampleJson = readFileSync(join(ROOT, 'public/example-trace.json'), 'utf8');
@@ -21,6 +21,8 @@ const info: ModelInfo = {
   eosId: example.model.eos_token_id,
   numHeads: 4,
   vocab: Array.from({ length: example.model.vocab_size }, (_, i) => `t${i}`),
+  tokenizerJson: readFileSync(join(MODEL_DIR, 'tokenizer.json'), 'utf8'),
+  bosId: example.model.bos_token_id,
   suites: null,
 };
 

@@ -129,8 +129,9 @@ function vocabText(tok: ReturnType<typeof createTokenizer>): string[] {
 
 async function modelInfo(files: ModelFiles): Promise<ModelInfo> {
   const config = parseConfig(await files.text('config.json'), `config.json in ${files.where}`);
+  const tokenizerJson = await files.text('tokenizer.json');
   const tok = createTokenizer(
-    await files.text('tokenizer.json'),
+    tokenizerJson,
     { vocabSize: config.vocab_size, bosId: config.bos_token_id, eosId: config.eos_token_id },
     `tokenizer.json in ${files.where}`,
   );
@@ -148,6 +149,8 @@ async function modelInfo(files: ModelFiles): Promise<ModelInfo> {
     eosId: config.eos_token_id,
     numHeads: config.heads.num_heads,
     vocab: vocabText(tok),
+    tokenizerJson,
+    bosId: config.bos_token_id,
     suites,
   };
 }

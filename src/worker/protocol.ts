@@ -149,6 +149,9 @@ export interface ModelInfo {
   suites: PromptSuites | null;
 }
 
+  /** tokenizer.json's text and the BOS id, so the page can count a prompt's tokens and spell a trace's (page-tokenizer.ts). */
+  tokenizerJson: string;
+  bosId: number;
 /** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy). */
 export interface CompareConfig {
   drafter: Exclude<DrafterName, 'none'>;

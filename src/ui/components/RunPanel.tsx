@@ -7,7 +7,7 @@
 import { useMemo, type ReactNode } from 'react';
 import type { TraceStep } from '../../engine/trace.ts';
 import { countersOf, type Counters } from '../counters.ts';
-import { selectPosition, selectSteps, selectVocab, useStore } from '../store/index.ts';
+import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { compareOutputs, outputChips } from '../tokens.ts';
 import { BackToRun } from './BackToRun.tsx';
 import { TokenStream } from './TokenStream.tsx';
@@ -47,6 +47,7 @@ function SpecColumn() {
   const vocab = useStore(selectVocab);
   const source = useStore((s) => s.stepper.source);
   const trace = useStore((s) => s.stepper.trace);
+  const textNote = useStore(selectTextNote);
   const runResult = useStore((s) => s.run.spec.result);
   const drafter = useStore((s) => (s.stepper.source?.kind === 'run' ? s.run.settings?.drafter : s.stepper.trace?.config.drafter) ?? 'none');
   const chips = useMemo(() => outputChips(steps, position), [steps, position]);
@@ -58,7 +59,7 @@ function SpecColumn() {
     <div className="col">
       <h3>{title}</h3>
       <BackToRun />
-      {trace && source?.kind !== 'run' && (
+      {trace && source?.kind !== 'run' && !textNote && (
         <p className="muted prompt-tail">
           Prompt: <q className="tok">{trace.prompt.text.length > 160 ? `…${trace.prompt.text.slice(-160)}` : trace.prompt.text}</q>
         </p>

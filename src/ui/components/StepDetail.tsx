@@ -145,7 +145,8 @@ function Timings({ step }: { step: TraceStep }) {
   );
 }
 
-export function StepDetail({ step, vocab }: { step: TraceStep; vocab: Vocab }) {
+/** textShown false: the trace's texts are not checked against its tokens yet (stepper-slice.ts), so the step's text is left out. */
+export function StepDetail({ step, vocab, textShown = true }: { step: TraceStep; vocab: Vocab; textShown?: boolean }) {
   const d = step.draft;
   const grew = step.kvAfter - step.kvBefore;
   const shape = d ? (d.tree.every((p, i) => p.length === i + 1) ? `a chain of ${d.tree.length}` : `a tree of ${d.tree.length}`) : null;
@@ -167,7 +168,7 @@ export function StepDetail({ step, vocab }: { step: TraceStep; vocab: Vocab }) {
         <dt>accepted</dt>
         <dd>
           {step.verify.acceptLength} draft{step.verify.acceptLength === 1 ? '' : 's'}, {step.emitted.length} token
-          {step.emitted.length === 1 ? '' : 's'} out: <q className="tok">{step.text}</q>
+          {step.emitted.length === 1 ? '' : 's'} out{textShown ? <>: <q className="tok">{step.text}</q></> : ''}
         </dd>
         <dt>KV cache</dt>
         <dd data-testid="kv">

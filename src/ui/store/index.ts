@@ -17,7 +17,7 @@ import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { appendSteps, createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
 import { createSimulatorSlice, receiveCost, type SimulatorSlice } from './simulator-slice.ts';
-import { createStepperSlice, type StepperSlice } from './stepper-slice.ts';
+import { createStepperSlice, recheckText, type StepperSlice } from './stepper-slice.ts';
 
 export interface ReceiveSlice {
   receive: (msg: WorkerResponse) => void;
@@ -48,7 +48,7 @@ export const useStore = create<UiState>()((set, get, api) => ({
         set({ model: { ...s.model, phase: 'loading', modelId: msg.modelId, error: null } });
         break;
       case 'model-info':
-        set({ model: { ...s.model, info: msg.info } });
+        set({ model: { ...s.model, info: msg.info }, stepper: recheckText(s.stepper, msg.info) });
         break;
       case 'progress':
         set({ model: { ...s.model, files: { ...s.model.files, [msg.file]: { loaded: msg.loaded, total: msg.total } } } });
@@ -123,7 +123,7 @@ export const useStore = create<UiState>()((set, get, api) => ({
 }));
 
 export { totalProgress, type FileProgress, type ModelPhase } from './model-slice.ts';
-export { selectPosition, selectSteps, selectVocab, PLAY_SPEEDS, type TraceSourceKind } from './stepper-slice.ts';
+export { selectPosition, selectSteps, selectTextNote, selectVocab, PLAY_SPEEDS, type TraceSourceKind } from './stepper-slice.ts';
 export type { RunStatus, RunData } from './run-slice.ts';
 export type { CompareStatus, CompareProgress } from './compare-slice.ts';
 export type { CostCurve } from './simulator-slice.ts';

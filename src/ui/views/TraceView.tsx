@@ -8,7 +8,7 @@ import { BackToRun } from '../components/BackToRun.tsx';
 import { ChipLegend, TokenStream } from '../components/TokenStream.tsx';
 import { CurrentStep } from '../components/CurrentStep.tsx';
 import { TraceFileControls } from '../components/TraceFileControls.tsx';
-import { selectPosition, selectSteps, selectVocab, useStore } from '../store/index.ts';
+import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { outputChips } from '../tokens.ts';
 
 function TraceHeader() {
@@ -16,6 +16,7 @@ function TraceHeader() {
   const trace = useStore((s) => s.stepper.trace);
   const runSettings = useStore((s) => s.run.settings);
   const vocab = useStore(selectVocab);
+  const textNote = useStore(selectTextNote);
   if (!source) return <p className="muted">No trace on show yet: run a decode, or import a trace file.</p>;
   const c = trace?.config ?? runSettings;
   const shape = c ? (c.drafter === 'heads-tree' ? ` ${String(c.tree)}` : 'k' in c && c.k !== null && c.drafter !== 'none' ? ` k=${c.k}` : '') : '';
@@ -29,10 +30,15 @@ function TraceHeader() {
         {trace ? ` · ${trace.steps.length} steps, ${trace.result.tokens.length} tokens, stopped by ${trace.result.stopReason}` : ''}
       </p>
       <BackToRun />
-      {trace && (
+      {trace && !textNote && (
         <p className="muted">
           Prompt: <q className="tok">{trace.prompt.text}</q>
           {vocab ? '' : ' — token text is shown as ids: this trace comes from another model than the one loaded.'}
+        </p>
+      )}
+      {trace && textNote && (
+        <p className="muted" data-testid="trace-text-note">
+          Prompt: {trace.prompt.ids.length - 1} tokens. {textNote}
         </p>
       )}
     </div>
