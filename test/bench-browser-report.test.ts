@@ -32,14 +32,14 @@ const cell = (p: Partial<CompareCell>): CompareCell => ({
   tokens: 8, stop_reason: 'max_tokens', elapsed_ms: 40, speedup: null, draft_acceptance_rate: null, mean_acceptance_length: null,
   acceptance_rate_per_position: [], target_forwards_per_token: 1, tokens_per_second: 200, alpha: null, gamma: null,
   cost_coefficient: null, predicted_speedup: null, accept_length_histogram: [7], profile: null, ar_overhead: null, pair: null,
-  matches_baseline: null, ...p,
+  matches_baseline: null, distinct4: 0.9, ...p,
 });
 
 describe('Compare results as bench rows', () => {
   it('gives the baseline speedup 1, the pair figures to the configuration, and counts greedy mismatches', () => {
     const profile = { draft_ms: 0.5, draft_run_ms: 0.4, forward_ms: 3, forward_run_ms: 2.5, verify_ms: 0.3, accept_ms: 0.1, kv_ms: 0.05, other_ms: 0.1, step_ms: 4 };
     const results: CompareResults = {
-      format: 'space-compare-results', version: 2, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+      format: 'space-compare-results', version: 3, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
       configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
       prompts: [1.2, 1.6].map((s, i) => ({
         id: `p${i}`, suite: 'prose' as const,
@@ -54,6 +54,34 @@ describe('Compare results as bench rows', () => {
     const table = textTable([base!, heads!]);
     expect(table).toMatch(/heads ⚠ 1 prompt\(s\) differ from AR/);
     expect(table).toContain('1.19 (1.13–1.25)');
+    expect(table).toContain('Collapsed outputs (distinct-4 < 0.5): none');
+  });
+
+  it('leads with the natural outputs, says when a row mostly collapsed, and gives the collapsed ones apart', () => {
+    // three prompts: the heads output loops on the last two (distinct-4 0.2, 0.3), where it accepts far more
+    const results: CompareResults = {
+      format: 'space-compare-results', version: 3, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+      configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
+      prompts: [[0.9, 1.1, 2], [0.2, 3.1, 4.6], [0.3, 2.9, 4.4]].map(([d4, s, tau], i) => ({
+        id: `p${i}`, suite: 'prose' as const,
+        baselines: [{ temperature: 0, cell: cell({ distinct4: d4! }) }],
+        cells: [cell({ distinct4: d4!, speedup: s!, mean_acceptance_length: tau!, draft_acceptance_rate: (tau! - 1) / 4 })],
+      })),
+    };
+    const [base, heads] = benchRowsOf(results);
+    expect(heads!.quality).toEqual({ outputs: 3, collapsed: 2, collapsed_share: 2 / 3 });
+    expect(heads!.natural).toMatchObject({ prompts: 1, speedup: { median: 1.1 }, mean_acceptance_length: { median: 2 } });
+    expect(heads!.collapsed).toMatchObject({ prompts: 2, speedup: { median: 3, min: 2.9, max: 3.1 }, mean_acceptance_length: { median: 4.5 } });
+    expect(base!.natural.speedup).toEqual({ median: 1, min: 1, max: 1 });
+    const lines = textTable([base!, heads!]).split('\n');
+    const row = lines.find((l) => l.startsWith('heads'))!;
+    // the headline row: distinct-4 over every prompt, 2 of 3 collapsed, τ 2.00 and speedup 1.10 of the natural one
+    expect(row).toMatch(/^heads ⚠ mostly collapsed +k=4 +greedy +0\.30 +2 of 3 +0\.25 +2\.00 .* 1\.10 \(1\.10–1\.10\)/);
+    // the baseline wrote the same loops (greedy)
+    expect(lines).toContain('Mostly collapsed (over half the outputs): none greedy; heads k=4 greedy; their figures above are over the few natural outputs.');
+    const apartAt = lines.findIndex((l) => /^drafter +k \/ tree +sampling +collapsed/.test(l));
+    const apart = lines.slice(apartAt).find((l) => l.startsWith('heads'))!;
+    expect(apart).toMatch(/^heads +k=4 +greedy +2 of 3 +0\.25 +0\.88 +4\.50 +3\.00 \(2\.90–3\.10\)/);
   });
 });
 

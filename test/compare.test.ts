@@ -5,8 +5,11 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import { COMPARE_PRESETS, compareProblem, configProblem, DEFAULT_COMPARE, nextConfig } from '../src/ui/compare/configs.ts';
-import { csvField, parseCompareResults, resultsFileName, resultsToJson, rowsToCsv, type CompareResults } from '../src/ui/compare/results-file.ts';
+import { COMPARE_PRESETS, compareProblem, configProblem, DEFAULT_COMPARE, MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS, nextConfig } from '../src/ui/compare/configs.ts';
+import {
+  csvField, MAX_RESULTS_BYTES, parseCompareResults, readResultsFile, resultsFileName, resultsToJson, rowsToCsv, type CompareResults,
+} from '../src/ui/compare/results-file.ts';
+import { MAX_K } from '../src/ui/store/settings.ts';
 import { spread, summariseCompare } from '../src/ui/compare/summary.ts';
 import { useStore } from '../src/ui/store/index.ts';
 import { baselineTemperatures, configLabel } from '../src/worker/compare-config.ts';
@@ -32,6 +35,7 @@ const cell = (p: Partial<CompareCell> = {}): CompareCell => ({
   ar_overhead: null,
   pair: null,
   matches_baseline: null,
+  distinct4: 0.9,
   ...p,
 });
 
@@ -46,9 +50,12 @@ const pairOf = (speedup: number, bound: number): PairFigures => ({
 const heads: CompareConfig = { drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 };
 const lookup: CompareConfig = { drafter: 'prompt-lookup', k: 4, tree: 'tree-8', temperature: 0.7 };
 
-/** Two prompts, two configs at two temperatures; heads accepts 1 then 2 of 2 drafts per step on average. */
+/**
+ * Two prompts, two configs at two temperatures; heads accepts 1 then 2 of 2 drafts per step on
+ * average, and its output on the second prompt repeats itself (distinct-4 0.3).
+ */
 function results(): CompareResults {
-  const p = (id: string, s1: number, s2: number, pos: number[]) => ({
+  const p = (id: string, s1: number, s2: number, pos: number[], d4: number) => ({
     id,
     suite: 'prose' as const,
     baselines: [
@@ -58,20 +65,20 @@ function results(): CompareResults {
     cells: [
       cell({
         speedup: s1, draft_acceptance_rate: 0.5, mean_acceptance_length: 2, acceptance_rate_per_position: pos, accept_length_histogram: [2, 3, 1],
-        profile: profileOf(4 * s1), pair: pairOf(s1, 2), matches_baseline: s1 < 1.5,
+        profile: profileOf(4 * s1), pair: pairOf(s1, 2), matches_baseline: s1 < 1.5, distinct4: d4,
       }),
       cell({ speedup: s2, accept_length_histogram: [4] }),
     ],
   });
   return {
     format: 'space-compare-results',
-    version: 2,
+    version: 3,
     created: '2026-11-22T14:05:09.000Z',
     model: { id: 'toy', threads: 2 },
     suite: 'prose',
     max_tokens: 16,
     configs: [{ ...heads }, { ...lookup }],
-    prompts: [p('prose-00', 1.2, 0.9, [0.6, 0.4]), p('prose-01', 1.8, 1.1, [0.8, 0.2])],
+    prompts: [p('prose-00', 1.2, 0.9, [0.6, 0.4], 0.8), p('prose-01', 1.8, 1.1, [0.8, 0.2], 0.3)],
   };
 }
 
@@ -130,6 +137,19 @@ describe('summary over prompts', () => {
     expect(lookupRow!.profile.step_ms).toBeNull();
     expect(lookupRow!.mismatches).toBeNull();
   });
+
+  it('states the headline figures for natural outputs, and the collapsed ones apart', () => {
+    const [base, , h] = summariseCompare(results());
+    expect(h!.distinct4).toEqual({ median: 0.55, min: 0.3, max: 0.8 });
+    expect(h!.quality).toEqual({ outputs: 2, collapsed: 1, collapsed_share: 0.5 });
+    // prose-00 reads naturally (speedup 1.2), prose-01 loops (speedup 1.8)
+    expect(h!.natural).toMatchObject({ prompts: 1, speedup: { median: 1.2, min: 1.2, max: 1.2 }, speedup_decode: { median: 1.2 }, distinct4: { median: 0.8 } });
+    expect(h!.collapsed).toMatchObject({ prompts: 1, speedup: { median: 1.8, min: 1.8, max: 1.8 }, speedup_decode: { median: 1.8 }, distinct4: { median: 0.3 } });
+    // the figures over every prompt stay as they were
+    expect(h!.speedup).toEqual({ median: 1.5, min: 1.2, max: 1.8 });
+    expect(base!.quality).toEqual({ outputs: 2, collapsed: 0, collapsed_share: 0 });
+    expect(base!.collapsed.prompts).toBe(0);
+  });
 });
 
 describe('results file', () => {
@@ -139,27 +159,45 @@ describe('results file', () => {
     expect(resultsFileName(r, 'csv')).toBe('compare-toy-prose-20261122-1405.csv');
   });
 
-  it('imports a version 1 file, with the figures version 2 added unknown', () => {
-    const v1 = JSON.parse(resultsToJson(results())) as { version: number; prompts: { baselines: { cell: Record<string, unknown> }[]; cells: Record<string, unknown>[] }[] };
-    v1.version = 1;
-    const strip = (c: Record<string, unknown>) => ['profile', 'ar_overhead', 'pair', 'matches_baseline'].forEach((k) => delete c[k]);
-    for (const p of v1.prompts) {
+  /** results() as an older version's file: its version number, and the cell fields it did not have yet. */
+  const older = (version: number, fields: string[]) => {
+    const f = JSON.parse(resultsToJson(results())) as { version: number; prompts: { baselines: { cell: Record<string, unknown> }[]; cells: Record<string, unknown>[] }[] };
+    f.version = version;
+    const strip = (c: Record<string, unknown>) => fields.forEach((k) => delete c[k]);
+    for (const p of f.prompts) {
       p.baselines.forEach((b) => strip(b.cell));
       p.cells.forEach(strip);
     }
-    const r = parseCompareResults(JSON.stringify(v1), 'old.json');
-    expect(r.version).toBe(2);
-    expect(r.prompts[0]!.cells[0]).toMatchObject({ speedup: 1.2, profile: null, ar_overhead: null, pair: null, matches_baseline: null });
+    return JSON.stringify(f);
+  };
+
+  it('imports a version 1 file, with the figures versions 2 and 3 added unknown', () => {
+    const r = parseCompareResults(older(1, ['profile', 'ar_overhead', 'pair', 'matches_baseline', 'distinct4']), 'old.json');
+    expect(r.version).toBe(3);
+    expect(r.prompts[0]!.cells[0]).toMatchObject({ speedup: 1.2, profile: null, ar_overhead: null, pair: null, matches_baseline: null, distinct4: null });
     expect(summariseCompare(r)[2]!.pair.efficiency).toBeNull();
   });
 
-  it('refuses a file from a newer page, and a version 2 cell without its figures', () => {
-    expect(() => parseCompareResults(JSON.stringify({ ...results(), version: 3 }), 'The file "n.json"')).toThrow(
-      /The file "n.json" is comparison results version 3, newer than this page reads \(1 and 2\)/,
+  it('imports a version 2 file, with distinct-4 unknown: every output counted natural, the quality figures empty', () => {
+    const r = parseCompareResults(older(2, ['distinct4']), 'v2.json');
+    expect(r.version).toBe(3);
+    expect(r.prompts[1]!.cells[0]).toMatchObject({ speedup: 1.8, pair: { speedup_decode: 1.8 }, distinct4: null });
+    const h = summariseCompare(r)[2]!;
+    expect(h.distinct4).toBeNull();
+    expect(h.quality).toEqual({ outputs: 0, collapsed: 0, collapsed_share: null });
+    expect(h.natural.prompts).toBe(2);
+    expect(h.natural.speedup).toEqual({ median: 1.5, min: 1.2, max: 1.8 });
+    expect(h.collapsed.prompts).toBe(0);
+  });
+
+  it('refuses a file from a newer page, and a cell without its figures', () => {
+    expect(() => parseCompareResults(JSON.stringify({ ...results(), version: 4 }), 'The file "n.json"')).toThrow(
+      /The file "n.json" is comparison results version 4, newer than this page reads \(1, 2, 3\)/,
     );
     const bad = JSON.parse(resultsToJson(results())) as { prompts: { cells: Record<string, unknown>[] }[] };
     delete bad.prompts[0]!.cells[0]!.pair;
     expect(() => parseCompareResults(JSON.stringify(bad), 'f')).toThrow(/prompts\.0\.cells\.0\.pair/);
+    expect(() => parseCompareResults(older(3, ['distinct4']), 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.distinct4/);
   });
 
   it('names the file and the problem for text that is not JSON', () => {
@@ -194,6 +232,121 @@ describe('results file', () => {
   });
 });
 
+/** The message parseCompareResults throws for `r` changed by `change`, or '' if it accepts it. */
+function refusal(change: (r: CompareResults & Record<string, unknown>) => void): string {
+  const r = results() as CompareResults & Record<string, unknown>;
+  change(r);
+  try {
+    parseCompareResults(JSON.stringify(r), 'The file "f.json"');
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** A cell the test writes into by name (the figures as an untyped file would hold them). */
+const loose = (r: CompareResults, prompt: number, cell: number) => r.prompts[prompt]!.cells[cell] as unknown as Record<string, unknown>;
+
+/** The largest comparison the page can run: 12 configurations at k = 32, each at its own temperature, 24 prompts of 256 tokens. */
+function largest(): CompareResults {
+  const third = 1 / 3;
+  const temps = Array.from({ length: MAX_CONFIGS }, (_, i) => i * 0.41);
+  const spec = cell({
+    tokens: MAX_COMPARE_TOKENS, speedup: third + 1, draft_acceptance_rate: third, mean_acceptance_length: 1 + 32 * third,
+    acceptance_rate_per_position: Array.from({ length: MAX_K }, () => third), alpha: third, gamma: MAX_K, cost_coefficient: third,
+    predicted_speedup: third + 1, accept_length_histogram: Array.from({ length: MAX_K + 1 }, () => 7), profile: profileOf(4 + third),
+    pair: pairOf(1 + third, 2 + third), matches_baseline: true, distinct4: third,
+  });
+  const base = cell({ tokens: MAX_COMPARE_TOKENS, ar_overhead: 1 + third, profile: profileOf(4 + third), distinct4: third });
+  return {
+    ...results(),
+    max_tokens: MAX_COMPARE_TOKENS,
+    configs: temps.map((t) => ({ drafter: 'draft-model', k: MAX_K, tree: 'tree-16', temperature: t })),
+    prompts: Array.from({ length: MAX_COMPARE_PROMPTS }, (_, i) => ({
+      id: `prose-${i}`, suite: 'prose', baselines: temps.map((t) => ({ temperature: t, cell: base })), cells: temps.map(() => spec),
+    })),
+  };
+}
+
+describe('results file: only what the page can write', () => {
+  it('takes the largest comparison the page can run, at under half the size cap', () => {
+    const text = resultsToJson(largest());
+    expect(text.length).toBeLessThan(MAX_RESULTS_BYTES / 2);
+    expect(parseCompareResults(text, 'f').prompts).toHaveLength(MAX_COMPARE_PROMPTS);
+  });
+
+  it('refuses a file over the size cap before parsing it, text or File', async () => {
+    const padded = `${resultsToJson(results()).trimEnd()}${' '.repeat(MAX_RESULTS_BYTES)}`;
+    expect(() => parseCompareResults(padded, 'The file "big.json"')).toThrow(/The file "big.json" is at least 3\.0 MB; comparison results the page writes are under 3\.0 MB/);
+    // not JSON at all: the size is what it hears about, so nothing was parsed
+    expect(() => parseCompareResults('['.repeat(MAX_RESULTS_BYTES + 1), 'f')).toThrow(/is at least 3\.0 MB/);
+    await expect(readResultsFile(new File([padded], 'big.json'))).rejects.toThrow(/The file "big.json" is 3\.0 MB; comparison results the page writes are under 3\.0 MB/);
+  });
+
+  it('refuses long per-position and histogram arrays, naming the field and the limit', () => {
+    const long = refusal((r) => {
+      loose(r, 0, 0).acceptance_rate_per_position = Array.from({ length: 5000 }, () => 0.5);
+      loose(r, 1, 0).accept_length_histogram = Array.from({ length: 5000 }, () => 1);
+    });
+    expect(long).toMatch(/prompts\.0\.cells\.0\.acceptance_rate_per_position: at most 32 entries \(one per draft position; drafts are at most 32 deep\), found 5000/);
+    expect(long).toMatch(/prompts\.1\.cells\.0\.accept_length_histogram: at most 33 entries .*found 5000/);
+  });
+
+  it('refuses more prompts, configurations or baselines than a comparison runs', () => {
+    expect(refusal((r) => (r.prompts = Array.from({ length: 200 }, (_, i) => ({ ...r.prompts[0]!, id: `p${i}` }))))).toMatch(
+      /prompts: at most 24 entries \(a comparison runs at most 24 prompts\), found 200/,
+    );
+    expect(refusal((r) => (r.configs = Array.from({ length: 300 }, (_, k) => ({ ...heads, k: (k % 32) + 1 }))))).toMatch(/configs: at most 12 entries .*found 300/);
+    expect(refusal((r) => (r.prompts[0]!.cells = Array.from({ length: 13 }, () => cell())))).toMatch(/prompts\.0\.cells: at most 12 entries \(one per configuration\), found 13/);
+  });
+
+  it('refuses rates above 1 and below 0', () => {
+    expect(refusal((r) => (loose(r, 0, 0).draft_acceptance_rate = 1.5))).toMatch(/prompts\.0\.cells\.0\.draft_acceptance_rate: expected a rate from 0 to 1, found 1\.5/);
+    expect(refusal((r) => (loose(r, 1, 0).acceptance_rate_per_position = [0.5, 2]))).toMatch(/prompts\.1\.cells\.0\.acceptance_rate_per_position\.1: expected a rate from 0 to 1, found 2/);
+    expect(refusal((r) => (loose(r, 0, 1).alpha = -0.1))).toMatch(/prompts\.0\.cells\.1\.alpha: expected a rate from 0 to 1, found -0\.1/);
+    expect(refusal((r) => (loose(r, 0, 0).distinct4 = 1.01))).toMatch(/prompts\.0\.cells\.0\.distinct4: expected a rate from 0 to 1/);
+    expect(refusal((r) => (loose(r, 0, 0).mean_acceptance_length = 40))).toMatch(/mean_acceptance_length: expected a mean acceptance length from 1 to 33/);
+  });
+
+  it('refuses speedups and times that are not positive', () => {
+    expect(refusal((r) => (loose(r, 0, 0).speedup = -1.2))).toMatch(/prompts\.0\.cells\.0\.speedup: expected a positive number, found -1\.2/);
+    expect(refusal((r) => (loose(r, 0, 0).pair = { ...pairOf(1.2, 2), speedup_decode: 0 }))).toMatch(/prompts\.0\.cells\.0\.pair\.speedup_decode: expected a positive number, found 0/);
+    expect(refusal((r) => (loose(r, 1, 1).predicted_speedup = -3))).toMatch(/prompts\.1\.cells\.1\.predicted_speedup: expected a positive number/);
+    expect(refusal((r) => (loose(r, 0, 0).elapsed_ms = 0))).toMatch(/prompts\.0\.cells\.0\.elapsed_ms: expected a positive number, found 0/);
+    expect(refusal((r) => (loose(r, 0, 0).profile = { ...profileOf(4), kv_ms: -0.1 }))).toMatch(/prompts\.0\.cells\.0\.profile\.kv_ms: expected a time in ms, 0 or more, found -0\.1/);
+    // JSON has no Infinity, but a number too large for a double parses as one
+    const huge = resultsToJson(results()).replace('"tokens_per_second": 160', '"tokens_per_second": 1e999');
+    expect(() => parseCompareResults(huge, 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.tokens_per_second: Invalid input: expected number, received Infinity/);
+  });
+
+  it('refuses k, temperatures, token counts and threads past the controls\' limits', () => {
+    expect(refusal((r) => (r.configs[0]!.k = 33))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 33/);
+    expect(refusal((r) => (r.configs[0]!.k = 0))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 0/);
+    expect(refusal((r) => (r.configs[1]!.temperature = 9))).toMatch(/configs\.1\.temperature: expected a temperature from 0 to 5, found 9/);
+    expect(refusal((r) => (r.max_tokens = 100_000))).toMatch(/max_tokens: expected 1 to 256 new tokens \(the Compare view's limit\), found 100000/);
+    expect(refusal((r) => (loose(r, 0, 0).tokens = 17))).toMatch(/prompts\.0\.cells\.0\.tokens is 17, more than the comparison's max_tokens 16/);
+    expect(refusal((r) => (r.model.threads = 1000))).toMatch(/model\.threads: expected 1 to 64 threads, found 1000/);
+  });
+
+  it('refuses megabyte ids without echoing them', () => {
+    const id = 'x'.repeat(1_000_000);
+    const m = refusal((r) => (r.prompts[0]!.id = id));
+    expect(m).toMatch(/prompts\.0\.id: at most 200 characters, found 1000000/);
+    expect(m.length).toBeLessThan(1000);
+    expect(refusal((r) => (r.model.id = id))).toMatch(/model\.id: at most 200 characters, found 1000000/);
+    expect(refusal((r) => (r.created = 'yesterday'))).toMatch(/created: expected an ISO 8601 time/);
+  });
+
+  it('refuses what the page never writes: repeated prompts or configurations, stray baselines, another suite', () => {
+    expect(refusal((r) => (r.prompts[1]!.id = 'prose-00'))).toMatch(/prompts\.1 \(prose-00\) appears twice/);
+    expect(refusal((r) => (r.configs[1] = { ...heads }))).toMatch(/configs\.1 repeats "heads k=2, greedy"/);
+    expect(refusal((r) => r.prompts[0]!.baselines.push({ temperature: 0.3, cell: cell() }))).toMatch(/prompts\.0 \(prose-00\) has an autoregressive baseline at temperature 0\.3 \(baselines\.2\) that no configuration uses/);
+    expect(refusal((r) => r.prompts[0]!.baselines.push({ temperature: 0, cell: cell() }))).toMatch(/two autoregressive baselines at temperature 0 \(baselines\.2\)/);
+    expect(refusal((r) => (r.prompts[1]!.suite = 'code'))).toMatch(/prompts\.1 \(prose-01\) is from suite code, but the comparison ran suite prose/);
+    expect(refusal(() => {})).toBe('');
+  });
+});
+
 describe('CSV export', () => {
   it('quotes fields with commas, quotes or line breaks (RFC 4180)', () => {
     expect(csvField('heads k=2, greedy')).toBe('"heads k=2, greedy"');
@@ -213,12 +366,19 @@ describe('CSV export', () => {
         'tokens_per_second_max,speedup_median,speedup_min,speedup_max,predicted_speedup_median,' +
         'step_ms_median,draft_ms_median,draft_run_ms_median,forward_ms_median,forward_run_ms_median,verify_ms_median,accept_ms_median,' +
         'kv_ms_median,other_ms_median,ar_overhead_median,ar_overhead_min,ar_overhead_max,speedup_decode_median,speedup_decode_min,' +
-        'speedup_decode_max,speedup_bound_median,speedup_bound_min,speedup_bound_max,efficiency_median,efficiency_min,efficiency_max,mismatches',
+        'speedup_decode_max,speedup_bound_median,speedup_bound_min,speedup_bound_max,efficiency_median,efficiency_min,efficiency_max,mismatches,' +
+        'distinct4_median,distinct4_min,distinct4_max,collapsed_outputs,collapsed_share,' +
+        'natural_prompts,natural_acceptance_rate_median,natural_tau_median,natural_speedup_median,natural_speedup_decode_median,' +
+        'collapsed_prompts,collapsed_acceptance_rate_median,collapsed_tau_median,collapsed_speedup_median,collapsed_speedup_decode_median',
     );
-    // the baseline: a 4 ms step (0.5 ms other), AR overhead 1.05 and 1.55 over the two prompts
-    expect(lines[1]).toBe('"autoregressive, greedy",none,,greedy,2,,,,,,,,,1,160,160,160,1,1,1,,4,1,0.8,2,1.5,0.3,0.2,0.1,0.5,1.3,1.05,1.55,,,,,,,,,,');
-    // heads: 4.8 and 7.2 ms steps, decode speedup 1.2 and 1.8 against a bound of 2, one prompt differing
-    expect(lines[3]).toBe('"heads k=2, greedy",heads,k=2,greedy,2,0.5,0.5,0.5,2,2,2,0.7,0.3,1,160,160,160,1.5,1.2,1.8,,6,1,0.8,2,1.5,0.3,0.2,0.1,2.5,,,,1.5,1.2,1.8,2,2,2,0.75,0.6,0.9,1');
+    // the baseline: a 4 ms step (0.5 ms other), AR overhead 1.05 and 1.55 over the two prompts; both outputs natural
+    expect(lines[1]).toBe('"autoregressive, greedy",none,,greedy,2,,,,,,,,,1,160,160,160,1,1,1,,4,1,0.8,2,1.5,0.3,0.2,0.1,0.5,1.3,1.05,1.55,,,,,,,,,,,0.9,0.9,0.9,0,0,2,,,1,,0,,,,');
+    // heads: 4.8 and 7.2 ms steps, decode speedup 1.2 and 1.8 against a bound of 2, one prompt differing;
+    // the first prompt's output natural (speedup 1.2), the second's collapsed (1.8)
+    expect(lines[3]).toBe(
+      '"heads k=2, greedy",heads,k=2,greedy,2,0.5,0.5,0.5,2,2,2,0.7,0.3,1,160,160,160,1.5,1.2,1.8,,6,1,0.8,2,1.5,0.3,0.2,0.1,2.5,,,,1.5,1.2,1.8,2,2,2,0.75,0.6,0.9,1,' +
+        '0.55,0.3,0.8,1,0.5,1,0.5,2,1.2,1.2,1,0.5,2,1.8,1.8',
+    );
   });
 });
 

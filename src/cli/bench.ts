@@ -6,12 +6,14 @@
  * Every configuration and its autoregressive baseline (drafter none through the same loop,
  * at the same temperature / top-k / top-p) runs on every prompt, interleaved per prompt
  * (AR, config 1, config 2, ...) so machine drift hits all alike, after one untimed warm-up
- * run of each. Figures are medians over prompts; see bench-report.ts.
+ * run of each. Figures are medians over prompts; see bench-report.ts. Each output's distinct-4
+ * (engine/text-quality.ts) splits the prompts into natural and collapsed outputs, whose
+ * figures the report states apart.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
+import { arOverhead, headlineOf, pairFigures, runCost, stepProfile, type HeadlineInput, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
 import { measureCostCurve, measureKvKeep } from '../engine/cost-probe.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
 import { computeMetrics, speedup, type Metrics } from '../engine/metrics.ts';
@@ -20,6 +22,7 @@ import { nodeFiles } from '../engine/node-files.ts';
 import { preparePrompt } from '../engine/prompt.ts';
 import { speculativeGenerate, type SpecResult } from '../engine/speculative.ts';
 import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from '../engine/suites.ts';
+import { continuationOf, distinct4, isCollapsed, qualityFigures, splitCollapsed } from '../engine/text-quality.ts';
 import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { baselineFor, baselineKey, defaultConfigs, parseConfigList } from './bench-configs.ts';
 import { environment, markdownReport, spread, targetFigures, textTable, type BenchRow } from './bench-report.ts';
@@ -76,7 +79,22 @@ interface PromptFigures {
   pair: PairFigures | null;
   /** Greedy lossless runs: whether the tokens equal the baseline's. */
   matches_baseline?: boolean;
+  /** The output's unique / all token 4-grams; collapsed when below 0.5 (it repeats itself). */
+  distinct4: number;
+  collapsed: boolean;
 }
+
+const headlineInput = (p: PromptFigures): HeadlineInput => ({
+  draft_acceptance_rate: p.metrics.draft_acceptance_rate,
+  mean_acceptance_length: p.metrics.mean_acceptance_length,
+  acceptance_rate_per_position: p.metrics.acceptance_rate_per_position,
+  target_forwards_per_token: p.metrics.target_forwards_per_token,
+  tokens_per_second: p.metrics.tokens_per_second ?? null,
+  speedup: p.speedup,
+  speedup_decode: p.pair?.speedup_decode ?? null,
+  predicted_speedup: p.metrics.predicted_speedup ?? null,
+  distinct4: p.distinct4,
+});
 
 function summarise(run: Run): BenchRow {
   const pp = run.perPrompt;
@@ -84,6 +102,7 @@ function summarise(run: Run): BenchRow {
   const greedyLossless = run.cfg.drafter !== 'none' && run.cfg.temperature === 0 && run.cfg.acceptance === 'lossless';
   const prof = (k: keyof StepProfile) => spread(pp.map((p) => p.profile?.[k] ?? null));
   const pair = (k: keyof PairFigures) => spread(pp.map((p) => p.pair?.[k] ?? null));
+  const split = splitCollapsed(pp, (p) => p.distinct4);
   return {
     label: run.label,
     drafter: run.cfg.drafter,
@@ -107,6 +126,10 @@ function summarise(run: Run): BenchRow {
     speedup_bound: pair('speedup_bound'),
     efficiency: pair('efficiency'),
     ...(greedyLossless ? { mismatches: pp.filter((p) => p.matches_baseline === false).length } : {}),
+    distinct4: spread(pp.map((p) => p.distinct4)),
+    quality: qualityFigures(pp.map((p) => p.distinct4)),
+    natural: headlineOf(split.natural.map(headlineInput)),
+    collapsed: headlineOf(split.collapsed.map(headlineInput)),
   };
 }
 
@@ -166,6 +189,7 @@ async function main(): Promise<void> {
         const base = run.drafter === null ? null : baseResults.get(run.baseline)!;
         if (run.drafter === null) baseResults.set(run.label, { r, cost });
         const checkLossless = base && run.cfg.temperature === 0 && run.cfg.acceptance === 'lossless';
+        const d4 = distinct4(continuationOf(r));
         run.perPrompt.push({
           prompt: p.id,
           suite: p.suite,
@@ -178,6 +202,8 @@ async function main(): Promise<void> {
           ar_overhead: base ? null : arOverhead(cost),
           pair: base ? pairFigures(cost, base.cost) : null,
           ...(checkLossless ? { matches_baseline: r.tokens.length === base.r.tokens.length && r.tokens.every((t, j) => t === base.r.tokens[j]) } : {}),
+          distinct4: d4,
+          collapsed: isCollapsed(d4),
         });
       }
     }

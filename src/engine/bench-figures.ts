@@ -12,7 +12,10 @@
  *   efficiency       speedup_decode / speedup_bound
  *
  * t(1) comes from the AR run on the same prompt, so it is taken over the same contexts.
+ * Also the headline figures (acceptance, τ, speedups) over a set of prompts, which the bench
+ * and the page state apart for natural and collapsed outputs (text-quality.ts).
  */
+import { spread, type Spread } from './metrics.ts';
 import type { SpecResult, StepTimings } from './speculative.ts';
 
 /** The step timings a run's cost sums (all but the step total, which decodeMs replaces). */
@@ -104,5 +107,46 @@ export function pairFigures(spec: RunCost, ar: RunCost): PairFigures | null {
     speedup_decode: speedupDecode,
     speedup_bound: bound,
     efficiency: speedupDecode / bound,
+  };
+}
+
+/** What the headline figures read of one prompt's run (the bench's per-prompt figures and the page's Compare cells both give it). */
+export interface HeadlineInput {
+  draft_acceptance_rate: number | null;
+  mean_acceptance_length: number | null;
+  acceptance_rate_per_position: readonly number[];
+  target_forwards_per_token: number | null;
+  tokens_per_second: number | null;
+  /** End to end, against the baseline on the same prompt (1 for a baseline). */
+  speedup: number | null;
+  speedup_decode: number | null;
+  predicted_speedup: number | null;
+  /** The output's distinct-4 (text-quality.ts); null when unknown. */
+  distinct4: number | null;
+}
+
+/**
+ * The headline figures over some prompts (median, min, max), so that natural and collapsed
+ * outputs (text-quality.ts) can be stated apart: acceptance on text that loops is easy.
+ */
+export type Headline = { prompts: number; acceptance_rate_per_position: (Spread | null)[] } & Record<
+  Exclude<keyof HeadlineInput, 'acceptance_rate_per_position'>,
+  Spread | null
+>;
+
+export function headlineOf(xs: readonly HeadlineInput[]): Headline {
+  const pick = (f: (x: HeadlineInput) => number | null) => spread(xs.map(f));
+  const depth = Math.max(0, ...xs.map((x) => x.acceptance_rate_per_position.length));
+  return {
+    prompts: xs.length,
+    draft_acceptance_rate: pick((x) => x.draft_acceptance_rate),
+    mean_acceptance_length: pick((x) => x.mean_acceptance_length),
+    acceptance_rate_per_position: Array.from({ length: depth }, (_, i) => pick((x) => x.acceptance_rate_per_position[i] ?? null)),
+    target_forwards_per_token: pick((x) => x.target_forwards_per_token),
+    tokens_per_second: pick((x) => x.tokens_per_second),
+    speedup: pick((x) => x.speedup),
+    speedup_decode: pick((x) => x.speedup_decode),
+    predicted_speedup: pick((x) => x.predicted_speedup),
+    distinct4: pick((x) => x.distinct4),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '../engine/index.ts';
 import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures } from '../engine/bench-figures.ts';
 import { suitePrompts, type PromptSuites } from '../engine/suites.ts';
+import { continuationOf, distinct4 } from '../engine/text-quality.ts';
 import { baselineLabel, baselineTemperatures, configLabel, drafterSettingsOf } from './compare-config.ts';
 import type { RunControl } from './decode-run.ts';
 import type { CompareCell, ComparePrompt, CompareSettings, WorkerResponse } from './protocol.ts';
@@ -78,6 +79,7 @@ export function cellOf(r: SpecResult, baseline: SpecResult | null, greedy: boole
     ar_overhead: baseline === null && ar !== null && Number.isFinite(ar) ? ar : null,
     pair: baseline ? finitePair(pairFigures(cost, runCost(baseline))) : null,
     matches_baseline: baseline && greedy && finished(r) && finished(baseline) ? sameTokens(r.tokens, baseline.tokens) : null,
+    distinct4: distinct4(continuationOf(r)),
   };
 }
 

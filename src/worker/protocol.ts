@@ -200,6 +200,8 @@ export interface CompareCell {
   pair: PairFigures | null;
   /** Greedy configurations only: whether the tokens equal the baseline's (lossless means always). */
   matches_baseline: boolean | null;
+  /** The output's unique / all token 4-grams (engine/text-quality.ts; below 0.5 it repeats itself); null when unknown (an older results file). */
+  distinct4: number | null;
 }
 
 /** One prompt of a comparison: its baselines (one per temperature in use) and a cell per configuration. */

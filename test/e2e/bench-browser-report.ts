@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../../src/cli/args.ts';
 import type { BenchRow } from '../../src/cli/bench-report.ts';
+import type { Headline } from '../../src/engine/bench-figures.ts';
 import type { RunConfig } from '../../src/cli/run-config.ts';
 import { spread, type Spread } from '../../src/engine/metrics.ts';
 import type { CompareResults } from '../../src/ui/compare/results-file.ts';
@@ -41,8 +42,12 @@ export function compareConfigOf(cfg: RunConfig, numHeads: number): CompareConfig
   };
 }
 
+const ONE: Spread = { median: 1, min: 1, max: 1 };
+
 /** The Compare view's results as the Node bench's table rows: baselines first, then each configuration. */
 export function benchRowsOf(results: CompareResults): BenchRow[] {
+  // a baseline's speedup is 1 by definition, wherever it has prompts (the page leaves it null)
+  const base = (h: Headline): Headline => ({ ...h, speedup: h.prompts ? ONE : null });
   return summariseCompare(results).map((r) => ({
     label: r.label,
     drafter: r.drafter,
@@ -54,7 +59,7 @@ export function benchRowsOf(results: CompareResults): BenchRow[] {
     acceptance_rate_per_position: r.acceptance_rate_per_position,
     target_forwards_per_token: r.target_forwards_per_token,
     tokens_per_second: r.tokens_per_second,
-    speedup: r.config ? r.speedup : { median: 1, min: 1, max: 1 },
+    speedup: r.config ? r.speedup : ONE,
     predicted_speedup: r.predicted_speedup,
     profile: r.profile,
     ar_overhead: r.ar_overhead,
@@ -62,6 +67,10 @@ export function benchRowsOf(results: CompareResults): BenchRow[] {
     speedup_bound: r.pair.speedup_bound,
     efficiency: r.pair.efficiency,
     ...(r.mismatches !== null ? { mismatches: r.mismatches } : {}),
+    distinct4: r.distinct4,
+    quality: r.quality,
+    natural: r.config ? r.natural : base(r.natural),
+    collapsed: r.config ? r.collapsed : base(r.collapsed),
   }));
 }
 

@@ -4,11 +4,18 @@
  * with zod and then for consistency (a cell per configuration, a baseline per temperature),
  * and the summary table as CSV. An imported file is data only: its text is shown as text.
  *
- * Version 2 added the per-step profile, ar_overhead, the pair figures (speedup bound,
- * efficiency) and matches_baseline to every cell; a version 1 file still imports, with
- * those figures unknown (null).
+ * A file is held to what the page can write: its size is checked before parsing, every list,
+ * string and count has the Compare controls' limits (prompts per comparison, configurations,
+ * max new tokens, k), rates lie in [0, 1], speedups and times are positive (or zero, for a
+ * phase that took none) and finite. A file past them was not written by this page, and
+ * drawing it could freeze the tab, so it is refused with the field that is wrong.
  *
- *   { "format": "space-compare-results", "version": 2, "created": "2026-11-22T14:00:00Z",
+ * Version 2 added the per-step profile, ar_overhead, the pair figures (speedup bound,
+ * efficiency) and matches_baseline to every cell; version 3 added distinct4, the output's
+ * unique / all token 4-grams (engine/text-quality.ts). Versions 1 and 2 still import, with
+ * the figures they lack unknown (null).
+ *
+ *   { "format": "space-compare-results", "version": 3, "created": "2026-11-22T14:00:00Z",
  *     "model": { "id": "toy", "threads": 2 }, "suite": "prose", "max_tokens": 48,
  *     "configs": [{ "drafter": "heads", "k": 4, "tree": "tree-8", "temperature": 0 }],
  *     "prompts": [{ "id": "prose-0", "suite": "prose", "baselines": [{ "temperature": 0, "cell": {...} }], "cells": [{...}] }] }
@@ -19,14 +26,27 @@ import { SUITE_NAMES, type SuiteName } from '../../engine/suites.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, ComparePrompt } from '../../worker/protocol.ts';
+import { MAX_K, MAX_TEMPERATURE } from '../store/settings.ts';
+import { MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from './configs.ts';
 import type { CompareRow, Spread } from './summary.ts';
 
 export const RESULTS_FORMAT = 'space-compare-results';
-export const RESULTS_VERSION = 2;
+export const RESULTS_VERSION = 3;
 /** Versions this page reads (older ones are upgraded on import). */
-export const READABLE_VERSIONS = [1, 2] as const;
-/** Far above any comparison the page can run (12 configs x 24 prompts is ~200 kB). */
-export const MAX_RESULTS_BYTES = 20_000_000;
+export const READABLE_VERSIONS = [1, 2, 3] as const;
+/**
+ * Twice the largest file the page can write (12 configurations at k = 32, each at its own
+ * temperature, 24 prompts, pretty-printed: about 1.3 MB; a usual comparison is 50-200 kB).
+ */
+export const MAX_RESULTS_BYTES = 3_000_000;
+/** Model and prompt ids: far longer than any the page's model folders use. */
+export const MAX_ID_CHARS = 200;
+/** The most wasm threads the page runs with (runtime-choice.ts). */
+export const MAX_THREADS = 64;
+/** The deepest draft a configuration can make: a chain of MAX_K, or the deepest default tree. */
+export const MAX_DEPTH = Math.max(MAX_K, ...Object.values(DEFAULT_TREES).map((t) => Math.max(...t.spec.map((p) => p.length))));
+/** The most draft tokens one step can verify: a chain of MAX_K, or the largest default tree. */
+export const MAX_DRAFT_TOKENS = Math.max(MAX_K, ...Object.values(DEFAULT_TREES).map((t) => t.spec.length));
 
 export interface CompareResults {
   format: typeof RESULTS_FORMAT;
@@ -40,24 +60,35 @@ export interface CompareResults {
   prompts: ComparePrompt[];
 }
 
-const num = z.number();
-const nullableNum = num.nullable();
-const ms = num.min(0);
+/** A finite number in [lo, hi] (open at lo when `above`), whose error says what was expected and what was found. */
+const range = (lo: number, hi: number, expected: string, above = false) =>
+  z.number().refine((x) => (above ? x > lo : x >= lo) && x <= hi, { error: (iss) => `expected ${expected}, found ${String(iss.input)}` });
+const rate = range(0, 1, 'a rate from 0 to 1');
+const positive = range(0, Number.MAX_VALUE, 'a positive number', true);
+const ms = range(0, Number.MAX_VALUE, 'a time in ms, 0 or more');
+const count = (max: number, what: string) =>
+  z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 0 && x <= max, { error: (iss) => `expected ${what} from 0 to ${max}, found ${String(iss.input)}` });
+const list = <T extends z.ZodType>(item: T, max: number, why: string) =>
+  z.array(item).max(max, { error: (iss) => `at most ${max} entries (${why}), found ${(iss.input as unknown[]).length}` });
+const text = (max: number) =>
+  z.string().min(1, { error: 'expected a non-empty string' }).max(max, { error: (iss) => `at most ${max} characters, found ${(iss.input as string).length}` });
+const tau = range(1, MAX_DEPTH + 1, `a mean acceptance length from 1 to ${MAX_DEPTH + 1} (k is at most ${MAX_K})`);
+
 const cellV1 = z.object({
-  tokens: z.number().int().min(0),
+  tokens: count(MAX_COMPARE_TOKENS, 'a token count'),
   stop_reason: z.enum(['max_tokens', 'eos', 'context_full', 'aborted']),
-  elapsed_ms: num.min(0),
-  speedup: nullableNum,
-  draft_acceptance_rate: nullableNum,
-  mean_acceptance_length: nullableNum,
-  acceptance_rate_per_position: z.array(num.min(0).max(1)),
-  target_forwards_per_token: nullableNum,
-  tokens_per_second: nullableNum,
-  alpha: nullableNum,
-  gamma: nullableNum,
-  cost_coefficient: nullableNum,
-  predicted_speedup: nullableNum,
-  accept_length_histogram: z.array(z.number().int().min(0)),
+  elapsed_ms: positive,
+  speedup: positive.nullable(),
+  draft_acceptance_rate: rate.nullable(),
+  mean_acceptance_length: tau.nullable(),
+  acceptance_rate_per_position: list(rate, MAX_DEPTH, `one per draft position; drafts are at most ${MAX_DEPTH} deep`),
+  target_forwards_per_token: range(0, 1, 'target forwards per token, above 0 and at most 1', true).nullable(),
+  tokens_per_second: positive.nullable(),
+  alpha: rate.nullable(),
+  gamma: range(1, MAX_DRAFT_TOKENS, `draft tokens per drafted step, from 1 to ${MAX_DRAFT_TOKENS}`).nullable(),
+  cost_coefficient: range(0, Number.MAX_VALUE, 'a cost ratio, 0 or more').nullable(),
+  predicted_speedup: positive.nullable(),
+  accept_length_histogram: list(count(MAX_COMPARE_TOKENS, 'a step count'), MAX_DEPTH + 1, `one per accept length 0 to ${MAX_DEPTH}`),
 });
 const profile = z.object({
   draft_ms: ms,
@@ -71,57 +102,69 @@ const profile = z.object({
   step_ms: ms,
 });
 const pair = z.object({
-  tau: num.min(0),
-  t1_ms: ms,
+  tau,
+  t1_ms: positive,
   t_draft_ms: ms,
   t_verify_ms: ms,
-  speedup_decode: num.min(0),
-  speedup_bound: num.min(0),
-  efficiency: num.min(0),
+  speedup_decode: positive,
+  speedup_bound: positive,
+  efficiency: positive,
 });
 const cellV2 = cellV1.extend({
   profile: profile.nullable(),
-  ar_overhead: num.min(0).nullable(),
+  ar_overhead: positive.nullable(),
   pair: pair.nullable(),
   matches_baseline: z.boolean().nullable(),
 });
+const cellV3 = cellV2.extend({ distinct4: rate });
 const config = z.object({
   drafter: z.enum(DRAFTER_NAMES.filter((d) => d !== 'none') as [CompareConfig['drafter'], ...CompareConfig['drafter'][]]),
-  k: z.number().int().min(1),
+  k: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_K, { error: (iss) => `expected k from 1 to ${MAX_K}, found ${String(iss.input)}` }),
   tree: z.enum(Object.keys(DEFAULT_TREES) as [DefaultTreeName, ...DefaultTreeName[]]),
-  temperature: num.min(0),
+  temperature: range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`),
 });
 const suite = z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]);
 const schemaOf = <C extends z.ZodType>(version: number, cell: C) => z.object({
   format: z.literal(RESULTS_FORMAT),
   version: z.literal(version),
-  created: z.string(),
-  model: z.object({ id: z.string().min(1), threads: z.number().int().min(1).nullable() }),
+  created: z.iso.datetime({ error: 'expected an ISO 8601 time such as 2026-11-22T14:05:09.000Z' }),
+  model: z.object({
+    id: text(MAX_ID_CHARS),
+    threads: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_THREADS, { error: (iss) => `expected 1 to ${MAX_THREADS} threads, found ${String(iss.input)}` }).nullable(),
+  }),
   suite,
-  max_tokens: z.number().int().min(1),
-  configs: z.array(config).min(1),
-  prompts: z
-    .array(
-      z.object({
-        id: z.string().min(1),
-        suite,
-        baselines: z.array(z.object({ temperature: num.min(0), cell })).min(1),
-        cells: z.array(cell),
-      }),
-    )
-    .min(1, 'no finished prompts: the comparison was stopped before its first prompt'),
+  max_tokens: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_COMPARE_TOKENS, { error: (iss) => `expected 1 to ${MAX_COMPARE_TOKENS} new tokens (the Compare view's limit), found ${String(iss.input)}` }),
+  configs: list(config, MAX_CONFIGS, `a comparison runs at most ${MAX_CONFIGS} configurations`).min(1, { error: 'expected at least one configuration' }),
+  prompts: list(
+    z.object({
+      id: text(MAX_ID_CHARS),
+      suite,
+      baselines: list(z.object({ temperature: range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`), cell }), MAX_CONFIGS, 'one per temperature in use')
+        .min(1, { error: 'expected at least one autoregressive baseline' }),
+      cells: list(cell, MAX_CONFIGS, 'one per configuration'),
+    }),
+    MAX_COMPARE_PROMPTS,
+    `a comparison runs at most ${MAX_COMPARE_PROMPTS} prompts`,
+  ).min(1, { error: 'no finished prompts: the comparison was stopped before its first prompt' }),
 });
 const schemaV1 = schemaOf(1, cellV1);
 const schemaV2 = schemaOf(2, cellV2);
+const schemaV3 = schemaOf(3, cellV3);
 
-/** What version 2 added to a cell, unknown for a version 1 file. */
+/** What versions 2 and 3 added to a cell, unknown for an older file. */
 const V1_UPGRADE = { profile: null, ar_overhead: null, pair: null, matches_baseline: null } as const;
+const V2_UPGRADE = { distinct4: null } as const;
 
 const SHAPE = `{ format: "space-compare-results", version: ${RESULTS_VERSION}, model, suite, max_tokens, configs: [...], prompts: [...] }`;
 const FIX = 'Export it again from the Compare view, or run the comparison again.';
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** A checked CompareResults from JSON text; throws an Error whose message names `where` and each problem. */
 export function parseCompareResults(text: string, where: string): CompareResults {
+  // A character is at least a byte in UTF-8, so this refuses every file over the cap before parsing it.
+  if (text.length > MAX_RESULTS_BYTES) {
+    throw new Error(`${where} is at least ${mb(text.length)}; comparison results the page writes are under ${mb(MAX_RESULTS_BYTES)}. Is it the right file?`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -134,10 +177,10 @@ export function parseCompareResults(text: string, where: string): CompareResults
   const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
   if (typeof version === 'number' && version > RESULTS_VERSION) {
     throw new Error(
-      `${where} is comparison results version ${version}, newer than this page reads (${READABLE_VERSIONS.join(' and ')}). Open it with the page that exported it, or run the comparison again here.`,
+      `${where} is comparison results version ${version}, newer than this page reads (${READABLE_VERSIONS.join(', ')}). Open it with the page that exported it, or run the comparison again here.`,
     );
   }
-  const parsed = version === 1 ? schemaV1.safeParse(raw) : schemaV2.safeParse(raw);
+  const parsed = version === 1 ? schemaV1.safeParse(raw) : version === 2 ? schemaV2.safeParse(raw) : schemaV3.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 8)
@@ -146,34 +189,67 @@ export function parseCompareResults(text: string, where: string): CompareResults
     const more = parsed.error.issues.length > 8 ? `\n  … and ${parsed.error.issues.length - 8} more` : '';
     throw new Error(`${where} is not a comparison results file (expected ${SHAPE}):\n${issues}${more}\n${FIX}`);
   }
-  const r = (version === 1 ? upgradeV1(parsed.data as z.infer<typeof schemaV1>) : parsed.data) as CompareResults;
-  r.prompts.forEach((p, i) => {
-    if (p.cells.length !== r.configs.length) {
-      throw new Error(`${where}: prompts.${i} (${p.id}) has ${p.cells.length} cells but the file lists ${r.configs.length} configurations; expected one cell per configuration. ${FIX}`);
-    }
-    for (const c of r.configs) {
-      if (!p.baselines.some((b) => b.temperature === c.temperature)) {
-        throw new Error(`${where}: prompts.${i} (${p.id}) has no autoregressive baseline at temperature ${c.temperature}, which "${configLabel(c)}" is measured against. ${FIX}`);
-      }
-    }
-  });
+  const r = (
+    version === 1 ? upgrade(parsed.data as z.infer<typeof schemaV1>, { ...V1_UPGRADE, ...V2_UPGRADE })
+    : version === 2 ? upgrade(parsed.data as z.infer<typeof schemaV2>, V2_UPGRADE)
+    : parsed.data
+  ) as CompareResults;
+  checkConsistent(r, where);
   return r;
 }
 
-/** A version 1 file as version 2: the figures it lacks are unknown. */
-function upgradeV1(r: z.infer<typeof schemaV1>): CompareResults {
-  const up = (c: z.infer<typeof cellV1>) => ({ ...c, ...V1_UPGRADE });
+/** What the schema cannot see: each prompt as the page writes it, against the file's own configurations and settings. */
+function checkConsistent(r: CompareResults, where: string): void {
+  const labels = new Set<string>();
+  r.configs.forEach((c, j) => {
+    const label = configLabel(c);
+    if (labels.has(label)) throw new Error(`${where}: configs.${j} repeats "${label}"; the Compare view runs each configuration once. ${FIX}`);
+    labels.add(label);
+  });
+  const temperatures = new Set(r.configs.map((c) => c.temperature));
+  const ids = new Set<string>();
+  r.prompts.forEach((p, i) => {
+    const at = `${where}: prompts.${i} (${p.id})`;
+    if (ids.has(p.id)) throw new Error(`${at} appears twice; a comparison runs each prompt once. ${FIX}`);
+    ids.add(p.id);
+    if (p.suite !== r.suite) throw new Error(`${at} is from suite ${p.suite}, but the comparison ran suite ${r.suite}. ${FIX}`);
+    if (p.cells.length !== r.configs.length) {
+      throw new Error(`${at} has ${p.cells.length} cells but the file lists ${r.configs.length} configurations; expected one cell per configuration. ${FIX}`);
+    }
+    const seen = new Set<number>();
+    p.baselines.forEach((b, j) => {
+      if (seen.has(b.temperature)) throw new Error(`${at} has two autoregressive baselines at temperature ${b.temperature} (baselines.${j}); expected one per temperature. ${FIX}`);
+      if (!temperatures.has(b.temperature)) throw new Error(`${at} has an autoregressive baseline at temperature ${b.temperature} (baselines.${j}) that no configuration uses. ${FIX}`);
+      seen.add(b.temperature);
+    });
+    for (const c of r.configs) {
+      if (!seen.has(c.temperature)) {
+        throw new Error(`${at} has no autoregressive baseline at temperature ${c.temperature}, which "${configLabel(c)}" is measured against. ${FIX}`);
+      }
+    }
+    const cells = [...p.baselines.map((b, j) => ({ path: `baselines.${j}.cell`, cell: b.cell })), ...p.cells.map((cell, j) => ({ path: `cells.${j}`, cell }))];
+    for (const { path, cell } of cells) {
+      if (cell.tokens > r.max_tokens) {
+        throw new Error(`${where}: prompts.${i}.${path}.tokens is ${cell.tokens}, more than the comparison's max_tokens ${r.max_tokens}. ${FIX}`);
+      }
+    }
+  });
+}
+
+/** An older file as the current version: the figures it lacks are unknown. */
+function upgrade<R extends { prompts: { baselines: { cell: object }[]; cells: object[] }[] }>(r: R, missing: object): CompareResults {
+  const up = (c: object) => ({ ...c, ...missing });
   return {
     ...r,
     version: RESULTS_VERSION,
     prompts: r.prompts.map((p) => ({ ...p, baselines: p.baselines.map((b) => ({ ...b, cell: up(b.cell) })), cells: p.cells.map(up) })),
-  } as CompareResults;
+  } as unknown as CompareResults;
 }
 
 export async function readResultsFile(file: File): Promise<CompareResults> {
   const where = `The file "${file.name}"`;
   if (file.size > MAX_RESULTS_BYTES) {
-    throw new Error(`${where} is ${(file.size / 1e6).toFixed(0)} MB; comparison results are far smaller (at most ${MAX_RESULTS_BYTES / 1e6} MB). Is it the right file?`);
+    throw new Error(`${where} is ${mb(file.size)}; comparison results the page writes are under ${mb(MAX_RESULTS_BYTES)}. Is it the right file?`);
   }
   return parseCompareResults(await file.text(), where);
 }
@@ -201,7 +277,9 @@ const PROFILE_CSV = ['step_ms', 'draft_ms', 'draft_run_ms', 'forward_ms', 'forwa
 /**
  * The summary table as CSV: a row per baseline and configuration, medians with min and max
  * over prompts; then the per-step profile (medians, ms), the baseline's AR overhead, the
- * decode-phase speedup, its bound and the efficiency, and the greedy mismatch count.
+ * decode-phase speedup, its bound and the efficiency, and the greedy mismatch count; then
+ * the outputs' distinct-4 and how many collapsed, and the headline medians over the natural
+ * and the collapsed outputs apart.
  */
 export function rowsToCsv(rows: readonly CompareRow[]): string {
   const depth = Math.max(0, ...rows.map((r) => r.acceptance_rate_per_position.length));
@@ -220,6 +298,10 @@ export function rowsToCsv(rows: readonly CompareRow[]): string {
     'speedup_bound_median', 'speedup_bound_min', 'speedup_bound_max',
     'efficiency_median', 'efficiency_min', 'efficiency_max',
     'mismatches',
+    'distinct4_median', 'distinct4_min', 'distinct4_max', 'collapsed_outputs', 'collapsed_share',
+    ...(['natural', 'collapsed'] as const).flatMap((h) => [
+      `${h}_prompts`, `${h}_acceptance_rate_median`, `${h}_tau_median`, `${h}_speedup_median`, `${h}_speedup_decode_median`,
+    ]),
   ];
   const lines = rows.map((r) => [
     r.label, r.drafter, r.shape, r.sampling, r.prompts,
@@ -236,6 +318,13 @@ export function rowsToCsv(rows: readonly CompareRow[]): string {
     ...triple(r.pair.speedup_bound),
     ...triple(r.pair.efficiency),
     r.mismatches,
+    ...triple(r.distinct4),
+    r.quality.outputs ? r.quality.collapsed : null,
+    r.quality.collapsed_share,
+    ...[r.natural, r.collapsed].flatMap((h) => [
+      h.prompts, h.draft_acceptance_rate?.median ?? null, h.mean_acceptance_length?.median ?? null,
+      r.config ? h.speedup?.median ?? null : h.prompts ? 1 : null, h.speedup_decode?.median ?? null,
+    ]),
   ]);
   return [header, ...lines].map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -2,9 +2,12 @@
  * A comparison's figures summarised per configuration, as the bench reports them
  * (src/cli/bench.ts, bench-report.ts): the median over prompts with the min and max, so
  * one prompt that hits EOS early does not move the headline; accept-length histograms are
- * pooled (summed over prompts). Pure, for the table, the charts, the CSV and the simulator.
+ * pooled (summed over prompts). The headline figures are also given over the natural and
+ * the collapsed outputs apart (engine/text-quality.ts: a loop is easy to draft). Pure, for
+ * the table, the charts, the CSV and the simulator.
  */
-import type { PairFigures, StepProfile } from '../../engine/bench-figures.ts';
+import { headlineOf, type Headline, type HeadlineInput, type PairFigures, type StepProfile } from '../../engine/bench-figures.ts';
+import { qualityFigures, splitCollapsed, type QualityFigures } from '../../engine/text-quality.ts';
 import { baselineLabel, configLabel, samplingLabel, shapeLabel } from '../../worker/compare-config.ts';
 import type { CompareCell, CompareConfig } from '../../worker/protocol.ts';
 import type { CompareResults } from './results-file.ts';
@@ -41,7 +44,15 @@ export interface CompareRow {
   pair: Record<keyof PairFigures, Spread | null>;
   /** Greedy configurations: prompts whose tokens differ from the baseline's (lossless: 0); null when not checked. */
   mismatches: number | null;
+  /** The outputs' distinct-4 over every prompt, and how many collapsed (distinct-4 < 0.5). */
+  distinct4: Spread | null;
+  quality: QualityFigures;
+  /** The headline figures over the natural (not collapsed) outputs, which the table leads with, and over the collapsed ones. */
+  natural: Headline;
+  collapsed: Headline;
 }
+
+const headlineInput = (c: CompareCell): HeadlineInput => ({ ...c, speedup_decode: c.pair?.speedup_decode ?? null });
 
 const PROFILE_KEYS = ['draft_ms', 'draft_run_ms', 'forward_ms', 'forward_run_ms', 'verify_ms', 'accept_ms', 'kv_ms', 'other_ms', 'step_ms'] as const satisfies readonly (keyof StepProfile)[];
 const PAIR_KEYS = ['tau', 't1_ms', 't_draft_ms', 't_verify_ms', 'speedup_decode', 'speedup_bound', 'efficiency'] as const satisfies readonly (keyof PairFigures)[];
@@ -56,6 +67,7 @@ function rowOf(key: string, label: string, config: CompareConfig | null, tempera
   const depth = Math.max(0, ...cells.map((c) => c.acceptance_rate_per_position.length));
   const histogram: number[] = [];
   for (const c of cells) c.accept_length_histogram.forEach((n, a) => (histogram[a] = (histogram[a] ?? 0) + n));
+  const split = splitCollapsed(cells, (c) => c.distinct4);
   return {
     key,
     label,
@@ -79,6 +91,10 @@ function rowOf(key: string, label: string, config: CompareConfig | null, tempera
     ar_overhead: pick((c) => c.ar_overhead),
     pair: spreadEach(PAIR_KEYS, cells.map((c) => c.pair)),
     mismatches: cells.some((c) => c.matches_baseline !== null) ? cells.filter((c) => c.matches_baseline === false).length : null,
+    distinct4: pick((c) => c.distinct4),
+    quality: qualityFigures(cells.map((c) => c.distinct4)),
+    natural: headlineOf(split.natural.map(headlineInput)),
+    collapsed: headlineOf(split.collapsed.map(headlineInput)),
   };
 }
 
