@@ -2,7 +2,9 @@
  * The CLIs as a user runs them: child processes (tsx) against the test model, with tiny
  * settings. Checks the output contracts (one JSON line per sample, the bench's keys), that
  * greedy drafting changes nothing but speed, and that user mistakes end in one clear
- * stderr line and a non-zero exit, never a stack trace. Plus the pure parsers in-process.
+ * stderr line and a non-zero exit, never a stack trace. Each spawn loads the model (~1-2 s),
+ * so the fast tier spawns one decode; `npm run test:cli` spawns them all (tiers.ts). The
+ * argument parsing behind those mistakes, and the pure parsers, are checked in-process.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { parseFlags, UsageError, type FlagSpecs } from '../src/cli/args.ts';
 import { parseConfigList, parseConfigSpec } from '../src/cli/bench-configs.ts';
+import { resolveModelDir } from '../src/cli/model-arg.ts';
+import { parseRunConfig } from '../src/cli/run-config.ts';
 import { parsePromptSuites, suitePrompts } from '../src/engine/suites.ts';
 import { parseTrace } from '../src/engine/trace.ts';
 import { MODEL_DIR, ROOT } from './model-paths.ts';
+import { CLI_ALL } from './tiers.ts';
 
 // the test model (model-paths.ts): public/models/toy, SPACE_MODEL_DIR, or the smoke model
 const MODEL = MODEL_DIR;
@@ -29,7 +35,7 @@ interface Ran {
 
 function cli(script: 'decode' | 'bench', args: string[]): Promise<Ran> {
   return new Promise((done) => {
-    execFile(TSX, [join(ROOT, `src/cli/${script}.ts`), ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(TSX, [join(ROOT, `src/cli/${script}.ts`), ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       done({ code, stdout, stderr });
     });
@@ -38,7 +44,7 @@ function cli(script: 'decode' | 'bench', args: string[]): Promise<Ran> {
 
 const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('decode', () => {
+describe('decode (spawned smoke)', () => {
   it('--json prints one JSON line per sample, seeds S .. S+N-1; --trace writes FILE-<seed>.json for each', async () => {
     const trace = join(tmp, 'trace.json');
     const r = await cli('decode', ['--model', MODEL, '--prompt', 'And God said', '--json', '--samples', '3', '--seed', '5', '--temperature', '0.8', '--max-tokens', '6', '--trace', trace]);
@@ -55,8 +61,10 @@ describe('decode', () => {
       expect(t.config.seed).toBe(l.seed);
       expect(t.result.tokens).toEqual(l.tokens);
     }
-  }, 30_000);
+  }, 60_000);
+});
 
+describe.runIf(CLI_ALL)('decode (spawned, npm run test:cli)', () => {
   it('greedy: --drafter none and --drafter heads give the same tokens', async () => {
     const args = ['--model', MODEL, '--prompt', 'def main(argv):\n', '--json', '--max-tokens', '24'];
     const [ar, heads, tree] = await Promise.all([
@@ -68,7 +76,7 @@ describe('decode', () => {
     expect(ar.code).toBe(0);
     expect(tokens(heads)).toEqual(tokens(ar));
     expect(tokens(tree)).toEqual(tokens(ar));
-  }, 30_000);
+  }, 60_000);
 
   it('prints text and a metrics summary without --json', async () => {
     const r = await cli('decode', ['--model', MODEL, '--prompt', 'In the beginning', '--max-tokens', '8']);
@@ -76,7 +84,7 @@ describe('decode', () => {
     expect(r.stdout).toContain('In the beginning');
     expect(r.stdout).toMatch(/draft acceptance rate/);
     expect(r.stdout).toMatch(/tokens\/s/);
-  }, 30_000);
+  }, 60_000);
 
   it.each([
     [['--prompt', 'x', '--kk', '3'], /unknown flag --kk \(did you mean --k\?\)/],
@@ -92,7 +100,7 @@ describe('decode', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(r.stdout).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it('a prompt longer than the context fails after loading, with the limit in the message', async () => {
     const long = join(tmp, 'long.txt');
@@ -101,10 +109,10 @@ describe('decode', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/at most \d+ prompt tokens fit/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 60_000);
 });
 
-describe('bench', () => {
+describe.runIf(CLI_ALL)('bench (spawned, npm run test:cli)', () => {
   it('--json on 2 prompts x 2 configs has every figure, --out writes bench.json and bench.md', async () => {
     const out = join(tmp, 'bench');
     const r = await cli('bench', ['--model', MODEL, '--prompts', '2', '--max-tokens', '8', '--configs', 'heads:k=2,prompt-lookup:k=3', '--json', '--out', out]);
@@ -124,13 +132,66 @@ describe('bench', () => {
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
     expect(md).toContain('| drafter |');
     expect(md).toContain('npm run bench --');
-  }, 30_000);
+  }, 60_000);
 
   it('a bad --configs entry fails before the model loads', async () => {
     const r = await cli('bench', ['--model', MODEL, '--configs', 'heads:q=2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/setting 'q=2' is not key=value/);
-  }, 30_000);
+  }, 60_000);
+});
+
+/** The UsageError message `f` throws; fails when it throws nothing or something else. */
+function usageError(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UsageError, but nothing was thrown');
+}
+
+describe('argument parsing (in-process)', () => {
+  const flags = {
+    prompt: { type: 'string', value: 'TEXT', help: 'the text' },
+    k: { type: 'string', value: 'N', help: 'drafts' },
+    json: { type: 'boolean', help: 'JSON lines' },
+  } satisfies FlagSpecs;
+
+  it('flags: unknown ones get a suggestion, repeats and stray words are refused', () => {
+    expect(parseFlags(['--prompt', 'x', '--k', '3', '--json'], flags, 'usage')).toEqual({ prompt: 'x', k: '3', json: true });
+    expect(usageError(() => parseFlags(['--prompt', 'x', '--kk', '3'], flags, 'usage'))).toMatch(/unknown flag --kk \(did you mean --k\?\)/);
+    expect(usageError(() => parseFlags(['--k', '2', '--k', '3'], flags, 'usage'))).toMatch(/--k is given twice/);
+    expect(usageError(() => parseFlags(['--prompt', 'two', 'words'], flags, 'usage'))).toMatch(/unexpected argument 'words'/);
+    expect(usageError(() => parseFlags(['--json=yes'], flags, 'usage'))).toMatch(/--json is a switch and takes no value/);
+  });
+
+  it.each([
+    [{ drafter: 'medusa' }, /--drafter expects one of none, heads, heads-tree, draft-model, prompt-lookup, got 'medusa'/],
+    [{ drafter: 'heads-tree', tree: 'tree-99' }, /--tree 'tree-99' is neither a default tree/],
+    [{ k: '0' }, /--k expects an integer in \[1, 32\], got '0'/],
+    [{ drafter: 'none', k: '2' }, /drop --k/],
+    [{ drafter: 'prompt-lookup', tree: 'tree-8' }, /--tree shapes the heads-tree drafter only/],
+    [{ acceptance: 'typical' }, /--acceptance typical is a sampling method: add --temperature > 0/],
+    [{ drafter: 'heads-tree', adaptive: true }, /drop --adaptive/],
+    [{ drafter: 'prompt-lookup', 'p-min': '0.5' }, /drop --p-min/],
+  ])('a config of %j is refused with a clear message', (raw, message) => {
+    expect(usageError(() => parseRunConfig(raw))).toMatch(message);
+  });
+
+  it('a config takes its defaults and the values given', () => {
+    expect(parseRunConfig({})).toMatchObject({ drafter: 'heads', adaptive: false, pMin: 0, acceptance: 'lossless', temperature: 0, topK: 0, topP: 1 });
+    expect(parseRunConfig({ drafter: 'draft-model', k: '3', adaptive: true, 'p-min': '0.2', temperature: '0.7', 'top-p': '0.9' })).toMatchObject({
+      drafter: 'draft-model', k: 3, adaptive: true, pMin: 0.2, temperature: 0.7, topP: 0.9,
+    });
+  });
+
+  it('a --model that is not a model folder names what it found and how to build one', () => {
+    expect(resolveModelDir(MODEL).dir).toBe(MODEL);
+    expect(usageError(() => resolveModelDir(join(tmp, 'no-such-model')))).toMatch(/no-such-model does not exist.*npm run train/);
+    expect(usageError(() => resolveModelDir(tmp))).toMatch(/has no config\.json/);
+  });
 });
 
 describe('parsers', () => {

@@ -1,42 +1,48 @@
 /**
  * Greedy speculative decoding is lossless: for every drafter, every chain length 1..K and
  * every default tree, the emitted tokens equal plain autoregressive greedy decoding token
- * for token, on held-out prompts of both suites. Plus the loop's bookkeeping: KV lengths,
- * forward counts, stop reasons, abort.
+ * for token, on held-out prompts of every suite. Plus the loop's bookkeeping: KV lengths,
+ * forward counts, the adaptive draft-length schedule, stop reasons, abort.
  *
- * SPACE_LOSSLESS_PROMPTS (default 12 per suite) and SPACE_LOSSLESS_TOKENS (default 64) size
- * the sweep; `npm run test:lossless` runs it over every prompt.
+ * The fast tier gives each config one prompt of each suite, a different one per config, so
+ * the sweep still walks through the suites; `npm run test:lossless` gives every config every
+ * prompt (tiers.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createDrafter, type DrafterSettings } from '../src/engine/drafters/index.ts';
+import { EMPTY_INFO, type Draft, type Drafter, type DraftRequest, type DraftSkip } from '../src/engine/drafters/types.ts';
 import { generate, type LoadedModel } from '../src/engine/index.ts';
+import { preparePrompt } from '../src/engine/prompt.ts';
 import { speculativeGenerate } from '../src/engine/speculative.ts';
-import { DEFAULT_TREES } from '../src/engine/tree.ts';
+import { parsePromptSuites, SUITE_NAMES, type PromptSuites, type SuitePrompt } from '../src/engine/suites.ts';
+import { chainTree, DEFAULT_TREES } from '../src/engine/tree.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
-
-const PER_SUITE = Number(process.env.SPACE_LOSSLESS_PROMPTS ?? 12);
-const NEW_TOKENS = Number(process.env.SPACE_LOSSLESS_TOKENS ?? 64);
-
-interface Suites {
-  suites: Record<string, Array<{ id: string; text: string }>>;
-}
+import { LOSSLESS_PROMPTS, LOSSLESS_TOKENS as NEW_TOKENS } from './tiers.ts';
 
 let model: LoadedModel;
-let prompts: Array<{ id: string; text: string }>;
-const reference = new Map<string, number[]>();
+let suites: PromptSuites;
+/** One prompt of each suite, for the bookkeeping tests. */
+let some: SuitePrompt[];
+const references = new Map<string, Promise<number[]>>();
+
+/** Greedy autoregressive tokens for a prompt, decoded once per file. */
+function reference(p: Pick<SuitePrompt, 'id' | 'text'>): Promise<number[]> {
+  let r = references.get(p.id);
+  if (!r) {
+    r = generate(model, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false }).then((g) => g.tokens);
+    references.set(p.id, r);
+  }
+  return r;
+}
 
 beforeAll(async () => {
   model = await loadTestModel();
-  const suites = JSON.parse(readFileSync(join(MODEL_DIR, 'prompts.json'), 'utf8')) as Suites;
-  prompts = Object.values(suites.suites).flatMap((s) => s.slice(0, PER_SUITE));
-  for (const p of prompts) {
-    const r = await generate(model, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
-    reference.set(p.id, r.tokens);
-  }
-}, 300_000);
+  suites = parsePromptSuites(readFileSync(join(MODEL_DIR, 'prompts.json'), 'utf8'));
+  some = SUITE_NAMES.map((name) => suites[name][0]!);
+}, 120_000);
 
 afterAll(async () => {
   await model?.release();
@@ -52,20 +58,74 @@ function configs(): DrafterSettings[] {
   return out;
 }
 
+/**
+ * Config i's prompts: LOSSLESS_PROMPTS of each suite, starting at i * LOSSLESS_PROMPTS and
+ * wrapping, so consecutive configs see different prompts; all of them once that covers the suite.
+ */
+function promptsFor(i: number): SuitePrompt[] {
+  return SUITE_NAMES.flatMap((name) => {
+    const all = suites[name];
+    if (LOSSLESS_PROMPTS >= all.length) return all;
+    return Array.from({ length: LOSSLESS_PROMPTS }, (_, j) => all[(i * LOSSLESS_PROMPTS + j) % all.length]!);
+  });
+}
+
+/**
+ * A chain drafter that follows a script, for checking the loop's schedule by hand: at decode
+ * step i it proposes maxDrafts tokens of which the first plan[i] are the greedy reference's
+ * next tokens and the rest wrong ('all': every one right; 'skip': no draft). It records the
+ * maxDrafts the loop allowed it.
+ */
+function scriptedDrafter(maxDepth: number, promptLength: number, want: number[], plan: Array<number | 'all' | 'skip'>): Drafter & { allowed: number[] } {
+  const V = model.config.vocab_size;
+  const allowed: number[] = [];
+  return {
+    name: 'prompt-lookup',
+    maxDepth,
+    allowed,
+    async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
+      const entry = plan[allowed.length] ?? 'skip';
+      allowed.push(req.maxDrafts);
+      if (entry === 'skip') return { skipped: 'no-match' };
+      const done = req.context.length - promptLength; // tokens emitted so far
+      const right = entry === 'all' ? req.maxDrafts : Math.min(entry, req.maxDrafts);
+      // the reference token plus one is never the target's argmax there
+      const drafts = Array.from({ length: req.maxDrafts }, (_, j) => (j < right ? want[done + j]! : (want[done + j]! + 1) % V));
+      const nodeTokens = [req.context[req.context.length - 1]!, ...drafts];
+      return { tree: chainTree(drafts.length), nodeTokens, q: nodeTokens.map(() => null), info: nodeTokens.map(() => EMPTY_INFO), forwards: 0 };
+    },
+    commit() {},
+    reset() {},
+  };
+}
+
 describe('greedy speculative decoding is lossless', () => {
-  it('has prompts from both suites', () => {
-    expect(prompts.length).toBeGreaterThanOrEqual(2 * Math.min(PER_SUITE, 1));
+  it('gives every config prompts of every suite, and the fast tier different prompts per config', () => {
+    const cfgs = configs();
+    for (let i = 0; i < cfgs.length; i++) {
+      const ps = promptsFor(i);
+      for (const name of SUITE_NAMES) {
+        expect(ps.filter((p) => p.suite === name)).toHaveLength(Math.min(LOSSLESS_PROMPTS, suites[name].length));
+      }
+    }
+    const seen = new Set(cfgs.flatMap((_, i) => promptsFor(i).map((p) => p.id)));
+    for (const name of SUITE_NAMES) {
+      const inSuite = suites[name].filter((p) => seen.has(p.id)).length;
+      expect(inSuite, `${name}: prompts the sweep decodes`).toBe(Math.min(suites[name].length, cfgs.length * LOSSLESS_PROMPTS));
+    }
   });
 
   it('every drafter, k and tree emits exactly the autoregressive tokens', async () => {
     const mismatches: string[] = [];
     let steps = 0;
-    for (const cfg of configs()) {
+    let runs = 0;
+    for (const [i, cfg] of configs().entries()) {
       const drafter = createDrafter(model, cfg);
-      for (const p of prompts) {
+      for (const p of promptsFor(i)) {
         const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
         steps += r.steps.length;
-        const want = reference.get(p.id)!;
+        runs++;
+        const want = await reference(p);
         if (JSON.stringify(r.tokens) !== JSON.stringify(want)) {
           let at = 0;
           while (r.tokens[at] === want[at]) at++;
@@ -77,25 +137,48 @@ describe('greedy speculative decoding is lossless', () => {
       }
     }
     expect(mismatches).toEqual([]);
-    expect(steps).toBeGreaterThan(0);
-  }, 600_000);
+    expect(runs).toBe(configs().length * SUITE_NAMES.reduce((n, name) => n + Math.min(LOSSLESS_PROMPTS, suites[name].length), 0));
+    expect(steps).toBeGreaterThan(runs);
+  }, 900_000);
 
-  it('adaptive draft length and confidence stopping stay lossless and behave as documented', async () => {
-    const some = prompts.slice(0, 4);
+  it('adaptive draft length stays lossless with every chain drafter', async () => {
     for (const cfg of [{ drafter: 'heads', k: 4 }, { drafter: 'draft-model', k: 6 }, { drafter: 'prompt-lookup', k: 6 }] as const) {
       const drafter = createDrafter(model, cfg);
       for (const p of some) {
         const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false, adaptive: true });
-        expect(r.tokens, `${cfg.drafter} adaptive on ${p.id}`).toEqual(reference.get(p.id));
-        // Hugging Face's schedule: +2 after a fully accepted chain, -1 otherwise, within [1, k]
-        const decode = r.steps.filter((s) => s.kind === 'decode');
-        let k: number = cfg.k;
-        for (const s of decode) {
-          expect(s.maxDrafts).toBe(Math.min(k, model.config.n_positions - 1 - s.kvBefore));
-          if (s.draft) k = s.verify.acceptLength === s.draft.nodeTokens.length - 1 ? Math.min(k + 2, cfg.k) : Math.max(1, k - 1);
-        }
+        expect(r.tokens, `${cfg.drafter} adaptive on ${p.id}`).toEqual(await reference(p));
       }
     }
+  }, 300_000);
+
+  it('adaptive draft length follows the schedule: +2 after a fully accepted chain, -1 otherwise, within [1, k]', async () => {
+    const p = { id: 'schedule', text: 'In the beginning' };
+    const want = await reference(p);
+    const promptLength = preparePrompt(model.tokenizer, model.config.n_positions, p.text).length;
+    // Worked by hand with k = 4. Step: drafts allowed, right drafts -> next allowance.
+    //  1: 4, all -> 4 (6, capped)   2: 4, 0 -> 3   3: 3, 0 -> 2   4: 2, 1 of 2 -> 1
+    //  5: 1, all -> 3   6: 3, no draft -> 3   7: 3, all -> 4 (5, capped)   8: 4, 0 -> 3
+    //  9: 3, 0 -> 2   10: 2, 0 -> 1   11: 1, 0 -> 1 (floor)   12: 1, 1 of 1 -> 3   13: 3, all -> 4
+    const plan: Array<number | 'all' | 'skip'> = ['all', 0, 0, 1, 'all', 'skip', 'all', 0, 0, 0, 0, 2, 'all'];
+    const allowed = [4, 4, 3, 2, 1, 3, 3, 4, 3, 2, 1, 1, 3];
+    const accepted = [4, 0, 0, 1, 1, null, 3, 0, 0, 0, 0, 1, 3];
+    const drafter = scriptedDrafter(4, promptLength, want, plan);
+    const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: 40, stopAtEos: false, adaptive: true });
+    expect(r.tokens).toEqual(want.slice(0, 40));
+    const decode = r.steps.filter((s) => s.kind === 'decode');
+    expect(decode.slice(0, plan.length).map((s) => s.maxDrafts)).toEqual(allowed);
+    expect(decode.slice(0, plan.length).map((s) => (s.draft ? s.verify.acceptLength : null))).toEqual(accepted);
+    // past the script every step is undrafted, so the allowance stays at 4
+    expect(decode.slice(plan.length).map((s) => s.maxDrafts)).toEqual(decode.slice(plan.length).map(() => 4));
+    expect(drafter.allowed).toEqual(decode.map((s) => s.maxDrafts));
+    // without adaptive, every step may draft the drafter's full depth
+    const fixed = scriptedDrafter(4, promptLength, want, plan);
+    const r2 = await speculativeGenerate(model, fixed, p.text, { maxNewTokens: 40, stopAtEos: false });
+    expect(r2.tokens).toEqual(want.slice(0, 40));
+    expect(new Set(fixed.allowed)).toEqual(new Set([4]));
+  });
+
+  it('confidence stopping stays lossless and cuts drafts below p_min', async () => {
     for (const name of ['heads', 'draft-model'] as const) {
       // p_min at the median of the drafter's own probabilities, so it must cut some drafts
       const free = createDrafter(model, { drafter: name, k: 4 });
@@ -110,7 +193,7 @@ describe('greedy speculative decoding is lossless', () => {
       let stopped = 0;
       for (const p of some) {
         const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
-        expect(r.tokens, `${cfg.drafter} p_min on ${p.id}`).toEqual(reference.get(p.id));
+        expect(r.tokens, `${cfg.drafter} p_min on ${p.id}`).toEqual(await reference(p));
         for (const s of r.steps) {
           // every drafted token was at least p_min likely to its drafter; a short chain says why
           for (const n of s.draft?.nodes.slice(1) ?? []) expect(n.q!).toBeGreaterThanOrEqual(cfg.pMin);
@@ -122,16 +205,16 @@ describe('greedy speculative decoding is lossless', () => {
   }, 300_000);
 
   it("drafter 'none' is generate(): same tokens, one target forward per token", async () => {
-    const p = prompts[0]!;
+    const p = some[0]!;
     const r = await speculativeGenerate(model, null, p.text, { maxNewTokens: 16, stopAtEos: false });
-    expect(r.tokens).toEqual(reference.get(p.id)!.slice(0, 16));
+    expect(r.tokens).toEqual((await reference(p)).slice(0, 16));
     expect(r.forwards.target).toBe(16);
     for (const s of r.steps.slice(1)) expect(s.kvAfter).toBe(s.kvBefore + 1);
   });
 
   it('keeps the KV cache equal to the accepted context after every step', async () => {
     const drafter = createDrafter(model, { drafter: 'heads-tree', tree: 'tree-12' });
-    const r = await speculativeGenerate(model, drafter, prompts[0]!.text, { maxNewTokens: 40, stopAtEos: false });
+    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxNewTokens: 40, stopAtEos: false });
     let fed = r.promptIds.length; // after prefill: the prompt is cached, the first token pending
     for (const s of r.steps.slice(1)) {
       expect(s.kvBefore).toBe(fed);
@@ -143,9 +226,9 @@ describe('greedy speculative decoding is lossless', () => {
   it('sampling with the same seed gives the same tokens; a different seed, different ones', async () => {
     const drafter = createDrafter(model, { drafter: 'heads', k: 3 });
     const opts = { maxNewTokens: 32, temperature: 1, stopAtEos: false };
-    const a = await speculativeGenerate(model, drafter, prompts[0]!.text, { ...opts, seed: 7 });
-    const b = await speculativeGenerate(model, drafter, prompts[0]!.text, { ...opts, seed: 7 });
-    const c = await speculativeGenerate(model, drafter, prompts[0]!.text, { ...opts, seed: 8 });
+    const a = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 7 });
+    const b = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 7 });
+    const c = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 8 });
     expect(b.tokens).toEqual(a.tokens);
     expect(JSON.stringify(b.steps.map((s) => s.verify))).toBe(JSON.stringify(a.steps.map((s) => s.verify)));
     expect(c.tokens).not.toEqual(a.tokens);
@@ -154,20 +237,21 @@ describe('greedy speculative decoding is lossless', () => {
   it('an aborted run stops between steps and the next run is unaffected', async () => {
     const drafter = createDrafter(model, { drafter: 'draft-model', k: 3 });
     const ctl = new AbortController();
-    const r = await speculativeGenerate(model, drafter, prompts[0]!.text, {
+    const p = some[0]!;
+    const r = await speculativeGenerate(model, drafter, p.text, {
       maxNewTokens: NEW_TOKENS, stopAtEos: false, signal: ctl.signal,
       onStep: (s) => { if (s.index === 2) ctl.abort(); },
     });
     expect(r.stopReason).toBe('aborted');
     expect(r.steps.length).toBe(3);
-    const again = await speculativeGenerate(model, drafter, prompts[0]!.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
-    expect(again.tokens).toEqual(reference.get(prompts[0]!.id));
+    const again = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+    expect(again.tokens).toEqual(await reference(p));
   });
 
   it('typical acceptance is refused for greedy and flagged lossy when sampling', async () => {
     const drafter = createDrafter(model, { drafter: 'heads', k: 2 });
     await expect(speculativeGenerate(model, drafter, 'x', { maxNewTokens: 4, acceptance: 'typical' })).rejects.toThrow(/temperature/);
-    const r = await speculativeGenerate(model, drafter, prompts[0]!.text, { maxNewTokens: 8, temperature: 1, acceptance: 'typical', stopAtEos: false });
+    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxNewTokens: 8, temperature: 1, acceptance: 'typical', stopAtEos: false });
     expect(r.lossy).toBe(true);
   });
 });

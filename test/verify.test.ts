@@ -1,7 +1,7 @@
 /** Chain verification: greedy, and speculative sampling checked by hand and by exact enumeration. */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser } from '../src/engine/choice.ts';
+import { distribution, enumerate, rngChooser, type Chooser } from '../src/engine/choice.ts';
 import { Rng } from '../src/engine/rng.ts';
 import { residual, topEntries, verifyChainGreedy, verifyChainSampling, type DraftDist, type RatioDecision } from '../src/engine/verify.ts';
 import { distMap, expectSameDist, fixedChooser, randomDist } from './helpers/toy.ts';
@@ -93,13 +93,19 @@ describe('verifyChainSampling is lossless (exact enumeration)', () => {
     expect(cases).toBe(60);
   });
 
-  it('would catch a wrong residual: using p instead of norm(max(0, p - q)) is not lossless', () => {
-    // Same hand case, but on rejection sample p itself: P(1) = .3 + .3 * .3 = .39 != .3.
-    const out = enumerate((c) => {
-      const x = c.sample(Q);
-      return c.accept(Math.min(1, P[x]! / Q[x]!)) ? x : c.sample(P);
+  it('would catch a wrong residual: the verifier drawing from p instead of norm(max(0, p - q)) fails this check', () => {
+    // The real verifier with its residual draw swapped for a draw from p (the chooser sees the
+    // 'residual' label): P(0) = .2 + .3 * .5 = .35, P(1) = .3 + .3 * .3 = .39, P(2) = .2 + .3 * .2 = .26.
+    const wrongResidual = (c: Chooser): Chooser => ({
+      accept: (prob, what) => c.accept(prob, what),
+      sample: (weights, what) => c.sample(what === 'residual' ? P : weights, what),
+      get lastU() {
+        return c.lastU;
+      },
     });
-    expect(distribution(out).get('1')).toBeCloseTo(0.39, 12);
+    const out = distribution(enumerate((c) => verifyChainSampling([c.sample(Q)], [Q], [P, P], wrongResidual(c)).emitted[0]!));
+    expect([0, 1, 2].map((t) => out.get(String(t)))).toEqual([0.35, 0.39, 0.26].map((v) => expect.closeTo(v, 12)));
+    expect(() => expectSameDist(out, distMap(P))).toThrow(/P\(0\) = 0\.35\d*, expected 0\.5/);
   });
 });
 
