@@ -3,10 +3,15 @@
  * defaults and their checks. No runtime here, so traces and the page can use it without
  * pulling in onnxruntime-web.
  */
+import { PROCESSORS_OFF, validateProcessors, type ProcessorSettings } from './processors.ts';
 import { validateSampling, type SamplingParams } from './sampling.ts';
 
 export interface GenerateOptions {
   maxNewTokens: number;
+  /** Hugging Face's repetition_penalty, applied before temperature/top-k/top-p; 1 (default) = off. */
+  repetitionPenalty?: number;
+  /** Hugging Face's no_repeat_ngram_size; 0 (default) = off. */
+  noRepeatNgramSize?: number;
   /** 0 (default) = greedy. */
   temperature?: number;
   /** 0 (default) = off. */
@@ -24,7 +29,7 @@ export interface GenerateOptions {
 
 export type StopReason = 'max_tokens' | 'eos' | 'context_full' | 'aborted';
 
-export interface DecodeSettings extends SamplingParams {
+export interface DecodeSettings extends SamplingParams, ProcessorSettings {
   maxNewTokens: number;
   seed: number;
   stopAtEos: boolean;
@@ -39,12 +44,15 @@ export function decodeSettings(opts: GenerateOptions): DecodeSettings {
   }
   const s: DecodeSettings = {
     maxNewTokens,
+    repetitionPenalty: opts.repetitionPenalty ?? PROCESSORS_OFF.repetitionPenalty,
+    noRepeatNgramSize: opts.noRepeatNgramSize ?? PROCESSORS_OFF.noRepeatNgramSize,
     temperature: opts.temperature ?? 0,
     topK: opts.topK ?? 0,
     topP: opts.topP ?? 1,
     seed: opts.seed ?? 0,
     stopAtEos: opts.stopAtEos ?? true,
   };
+  validateProcessors(s);
   validateSampling(s);
   if (!(Number.isSafeInteger(s.seed) && s.seed >= 0)) throw new Error(`seed must be a non-negative integer, got ${String(s.seed)}`);
   if (typeof s.stopAtEos !== 'boolean') throw new Error(`stopAtEos must be true or false, got ${String(s.stopAtEos)}`);

@@ -7,6 +7,7 @@
 import { yieldToEventLoop } from './event-loop.ts';
 import { causalBias } from './lm.ts';
 import type { LoadedModel } from './model.ts';
+import { LogitsProcessors } from './processors.ts';
 import { preparePrompt, type Prompt } from './prompt.ts';
 import { Rng } from './rng.ts';
 import { argmax, sampleFrom, toProbs } from './sampling.ts';
@@ -39,6 +40,8 @@ export async function generate(
   const promptIds = preparePrompt(tokenizer, config.n_positions, prompt);
   const V = config.vocab_size;
   const rng = s.temperature > 0 ? new Rng(s.seed) : null;
+  const processors = new LogitsProcessors(s, V);
+  const context = [...promptIds]; // what the processors read: BOS + prompt + new tokens
   const stream = new StreamDecoder(tokenizer.tokenBytes);
   const tokens: number[] = [];
   let forwards = 0;
@@ -55,9 +58,11 @@ export async function generate(
     for (;;) {
       await yieldToEventLoop(); // lets an abort from a Stop message land
       if (opts.signal?.aborted) break;
-      // 2. next token from the last row of logits
+      // 2. next token from the last row of logits, after the processors
+      processors.apply(logits, row * V, context);
       const token = rng ? sampleFrom(toProbs(logits, s, row * V, V), rng.uniform()) : argmax(logits, row * V, V);
       tokens.push(token);
+      context.push(token);
       const eos = s.stopAtEos && token === tokenizer.eosId;
       opts.onToken?.(token, eos ? '' : stream.push(token));
       // 3. stopping criteria

@@ -7,6 +7,8 @@
  * pending root); `hidden` is the base model's hidden state at the last fed position, which
  * the Medusa heads read. A step with no drafts is exactly one autoregressive step (a
  * zero-length chain), so drafter 'none' is plain decoding through the same code.
+ * The logits processors (processors.ts) run on every verified row with that node's own prefix,
+ * and in the drafters on each draft's, before any temperature/top-k/top-p.
  */
 import { rngChooser, type Chooser } from './choice.ts';
 import type { Draft, DraftNodeInfo, DraftSkip, Drafter } from './drafters/types.ts';
@@ -14,6 +16,7 @@ import { yieldToEventLoop } from './event-loop.ts';
 import { decodeSettings, type GenerateOptions, type StopReason } from './decode-settings.ts';
 import { causalBias } from './lm.ts';
 import type { LoadedModel } from './model.ts';
+import { LogitsProcessors } from './processors.ts';
 import { preparePrompt, type Prompt } from './prompt.ts';
 import { Rng } from './rng.ts';
 import { argmax, toProbs, type SamplingParams } from './sampling.ts';
@@ -34,6 +37,9 @@ export interface SpecOptions extends GenerateOptions {
   typical?: TypicalParams;
   /** Called after every step with its record. */
   onStep?: (step: StepRecord) => void;
+  /** The source of every random decision; default: the seeded Rng's. A scripted one (choice.ts's
+   *  enumerate pattern) lets a test walk every outcome of a decode and get its exact law. */
+  chooser?: Chooser;
 }
 
 /** Where a step's time goes; totalMs minus the parts is bookkeeping (probabilities, records). */
@@ -99,6 +105,22 @@ export interface SpecResult {
 }
 
 const now = () => performance.now();
+
+/**
+ * The processors on every verified row, each with its own prefix: the context (which ends with
+ * the root) plus the drafted tokens on the node's root path, so a node's distribution is the one
+ * autoregressive decoding would have after that path. Parents come before children in node order.
+ */
+function processNodes(processors: LogitsProcessors, logits: Float32Array, V: number, context: readonly number[], draft: Draft | null): void {
+  if (!processors.on) return;
+  if (!draft) return processors.apply(logits, 0, context);
+  const { tree, nodeTokens } = draft;
+  const tails: number[][] = [[]];
+  for (let n = 0; n < tree.size; n++) {
+    if (n > 0) tails[n] = [...tails[tree.parents[n]!]!, nodeTokens[n]!];
+    processors.apply(logits, n * V, context, tails[n]);
+  }
+}
 
 /** The target's distribution for every node, as the verifier wants it. */
 function targetDists(logits: Float32Array, N: number, V: number, s: SamplingParams): Float64Array[] {
@@ -174,7 +196,8 @@ export async function speculativeGenerate(
   const nPos = config.n_positions;
   const context = preparePrompt(tokenizer, nPos, prompt);
   const promptIds = [...context];
-  const chooser = rngChooser(new Rng(s.seed));
+  const chooser = opts.chooser ?? rngChooser(new Rng(s.seed));
+  const processors = new LogitsProcessors(s, V);
   const stream = new StreamDecoder(tokenizer.tokenBytes);
   const tokens: number[] = [];
   const steps: StepRecord[] = [];
@@ -213,6 +236,7 @@ export async function speculativeGenerate(
     forwards.target++;
     const tf = now();
     const last = pre.logits.subarray((L0 - 1) * V, L0 * V);
+    processNodes(processors, last, V, context, null);
     const first = verifyStep(null, last, V, s, chooser, acceptance, typical);
     const tv = now();
     let hidden = pre.hidden.slice((L0 - 1) * C, L0 * C); // [C]
@@ -248,7 +272,7 @@ export async function speculativeGenerate(
       let skip: DraftSkip | null = null;
       let draftRunMs = 0;
       if (drafter && maxDrafts >= 1) {
-        const got = await drafter.draft({ context, hidden, maxDrafts, sampling: s, chooser, signal: opts.signal });
+        const got = await drafter.draft({ context, hidden, maxDrafts, sampling: s, processors, chooser, signal: opts.signal });
         if ('skipped' in got) skip = got;
         else draft = got;
         draftRunMs = got.runMs ?? 0;
@@ -265,7 +289,8 @@ export async function speculativeGenerate(
       const forwardRunMs = lm.runMs - run1;
       forwards.target++;
       const tf2 = now();
-      // 4. verify
+      // 4. verify, on the target's logits after the processors
+      processNodes(processors, fwd.logits, V, context, draft);
       const { result, top } = verifyStep(draft, fwd.logits, V, s, chooser, acceptance, typical);
       lossy ||= result.lossy;
       const tv2 = now();

@@ -215,6 +215,9 @@ function traceSchema(V: number, P: number) {
       adaptive: z.boolean(),
       acceptance: z.enum(['lossless', 'typical']),
       typical: z.strictObject({ epsilon: z.number().min(0), delta: z.number().min(0) }).nullable(),
+      // absent from files written before the processors existed: those ran with them off
+      repetitionPenalty: z.number().gt(0).default(1),
+      noRepeatNgramSize: int(0, Number.MAX_SAFE_INTEGER).default(0),
       temperature: z.number().min(0),
       topK: int(0, MAX_VOCAB),
       topP: z.number().gt(0).max(1),

@@ -41,6 +41,10 @@ export interface TraceConfig {
   acceptance: Acceptance;
   /** Typical acceptance's parameters; null when lossless. */
   typical: TypicalParams | null;
+  /** Hugging Face's repetition_penalty (1 = off); a file from before it existed reads as 1. */
+  repetitionPenalty: number;
+  /** Hugging Face's no_repeat_ngram_size (0 = off); a file from before it existed reads as 0. */
+  noRepeatNgramSize: number;
   temperature: number;
   topK: number;
   topP: number;
@@ -81,7 +85,7 @@ export interface Trace {
 
 /** The settings a run was made with: the drafter's and the decode loop's, as passed to them. */
 export type TraceRunConfig = DrafterSettings &
-  Pick<SpecOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'stopAtEos' | 'adaptive' | 'acceptance' | 'typical'>;
+  Pick<SpecOptions, 'maxNewTokens' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'temperature' | 'topK' | 'topP' | 'seed' | 'stopAtEos' | 'adaptive' | 'acceptance' | 'typical'>;
 
 /** `result` of a run made with `config` on `model`, as a trace (a deep copy: it shares nothing with result). */
 export function buildTrace(
@@ -110,6 +114,8 @@ export function buildTrace(
       adaptive: config.adaptive ?? false,
       acceptance,
       typical: acceptance === 'typical' ? config.typical ?? TYPICAL_DEFAULTS : null,
+      repetitionPenalty: s.repetitionPenalty,
+      noRepeatNgramSize: s.noRepeatNgramSize,
       temperature: s.temperature,
       topK: s.topK,
       topP: s.topP,
@@ -186,7 +192,7 @@ export { MAX_TRACE_CHARS } from './trace-schema.ts';
 const ORDERS = [
   ['format', 'version', 'model', 'config', 'prompt', 'steps', 'result', 'metrics'],
   ['id', 'vocab_size', 'n_positions', 'bos_token_id', 'eos_token_id'],
-  ['drafter', 'k', 'tree', 'pMin', 'adaptive', 'acceptance', 'typical', 'temperature', 'topK', 'topP', 'seed', 'maxNewTokens', 'stopAtEos'],
+  ['drafter', 'k', 'tree', 'pMin', 'adaptive', 'acceptance', 'typical', 'repetitionPenalty', 'noRepeatNgramSize', 'temperature', 'topK', 'topP', 'seed', 'maxNewTokens', 'stopAtEos'],
   ['epsilon', 'delta'],
   ['text', 'ids'],
   ['index', 'kind', 'kvBefore', 'kvAfter', 'maxDrafts', 'draft', 'skipped', 'target', 'verify', 'emitted', 'text', 'forwards', 'timings'],

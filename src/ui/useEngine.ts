@@ -14,7 +14,7 @@ import { FIRST_RUNTIME, sameRuntime } from './runtime-choice.ts';
 import { forgetRuntime, probeRuntime, rememberedRuntime, type ProbeHost } from './runtime-probe.ts';
 import { selectEngineBusy, useStore } from './store/index.ts';
 import { selectPosition, selectSteps } from './store/stepper-slice.ts';
-import { settingsProblem } from './store/settings.ts';
+import { selectRunProblem } from './store/run-problem.ts';
 import { writeUrlNow } from './store/url-sync.ts';
 
 export const DEFAULT_MODEL_ID = 'toy';
@@ -225,7 +225,7 @@ export function useEngine(modelId: string): EngineHandle {
     const worker = workerRef.current;
     const s = useStore.getState();
     if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
-    const problem = settingsProblem(s.settings, s.model.info);
+    const problem = selectRunProblem(s);
     if (problem) return s.failRun(problem);
     writeUrlNow();
     const { requestId, settings } = s.startRun(mode);

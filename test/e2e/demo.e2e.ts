@@ -260,6 +260,32 @@ await withSite(async ({ browser, origin, modelId }) => {
     expect((await text(page, '[data-testid="settings-problem"]')).includes('prompt is empty'), 'no reason shown');
   });
 
+  await check('a prompt longer than the context: Run off with its token count, no Retry; the link leaves it out and a reload keeps it', async () => {
+    const p = await browser.newPage();
+    watchErrors(p, errors);
+    const long = 'And it came to pass in those days. '.repeat(170);
+    // autorun asks for a run the page's check refuses: the error must not offer a Retry that would fail the same way
+    await p.goto(`${url}&autorun=1&prompt=${encodeURIComponent(long)}`);
+    await phaseIs(p, 'ready');
+    const err = await (await p.waitForSelector('[data-testid="run-error"]', { timeout: TIMEOUT_MS })).textContent();
+    expect(/The prompt is \d+ tokens, but the model's context is \d+ positions/.test(err ?? ''), `unclear error: "${err}"`);
+    expect((await p.locator('[data-testid="run-error"] button', { hasText: 'Retry' }).count()) === 0, 'Retry is offered for a prompt that cannot fit');
+    expect(await p.locator('[data-testid="run"]').isDisabled(), 'Run is enabled with a prompt longer than the context');
+    expect(/prompt tokens of a \d+-position context/.test(await text(p, '[data-testid="prompt-fit"]')), 'no token count under the prompt');
+    await p.locator('textarea[name="prompt"]').press('End');
+    await p.keyboard.type('!');
+    await p.waitForFunction(() => !new URLSearchParams(location.search).has('prompt'), null, { timeout: TIMEOUT_MS });
+    expect(p.url().length < 2500, `the link is ${p.url().length} characters`);
+    expect(await p.locator('[data-testid="prompt-not-in-link"]').isVisible(), 'no note that the link lacks the prompt');
+    const response = await p.reload();
+    expect(response?.ok() === true, `the reload got HTTP ${response?.status()}`);
+    await phaseIs(p, 'ready');
+    expect((await p.inputValue('textarea[name="prompt"]')) === `${long}!`, 'the reload lost the prompt');
+    await p.fill('textarea[name="prompt"]', 'In the beginning');
+    expect(!(await p.locator('[data-testid="run"]').isDisabled()), 'Run stays disabled for a short prompt');
+    await p.close();
+  });
+
   await check('Compare: a small comparison (2 prompts, 2 configurations) fills the table and the charts', async () => {
     await page.click('nav.tabs a[href="#/compare"]');
     await page.waitForSelector('[data-testid="compare-view"]', { timeout: TIMEOUT_MS });

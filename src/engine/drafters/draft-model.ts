@@ -2,7 +2,8 @@
  * Classic draft-model speculation (Leviathan et al. 2023): a small model of the same
  * tokenizer runs k autoregressive steps with its own KV cache. Greedy, it drafts its argmax
  * (q one-hot); sampling, it draws each draft from its own warped distribution q (the same
- * temperature/top-k/top-p as the target), and that q goes to the verifier.
+ * logits processors and temperature/top-k/top-p as the target, each draft with its own
+ * prefix), and that q goes to the verifier.
  * After verification commit() rolls its cache back to the longest prefix still in the
  * context: a length change, as the target's.
  */
@@ -50,6 +51,8 @@ export class DraftModelDrafter implements Drafter {
     let stoppedBy: Draft['stoppedBy'];
     // 2. k autoregressive draft steps
     for (let i = 0; i < k; i++) {
+      // the processors first, with this draft's prefix: the context and the drafts before it
+      req.processors?.apply(logits, row * V, req.context, nodeTokens.slice(1));
       // greedy: the argmax decides, and the softmax figures for the trace come from row statistics
       const stats = greedy ? rowStats(logits, row * V, V) : null;
       const dist = greedy ? null : toProbs(logits, req.sampling, row * V, V);

@@ -5,7 +5,10 @@
  *   heads-tree  a candidate tree from each head's top-n, shaped by a tree spec
  * Head tokens are chosen deterministically (top-n), so their q is one-hot (null): lossless
  * under speculative sampling for any temperature. The heads' own softmax is recorded so the
- * page can show how sure each head was.
+ * page can show how sure each head was. A chain's heads read the logits processors with their
+ * draft's prefix, so they do not propose what the target has banned; a tree's candidates are
+ * per depth, shared by every node at that depth, so they are taken before the processors (the
+ * verifier, which applies them per node, rejects a banned one; q one-hot keeps it lossless).
  */
 import { chainTree, treeTokensFromHeads, type Tree } from '../tree.ts';
 import type { DraftHeads } from '../lm.ts';
@@ -79,6 +82,8 @@ export class HeadsDrafter implements Drafter {
     const info: DraftNodeInfo[] = [EMPTY_INFO];
     let stoppedBy: Draft['stoppedBy'];
     for (let d = 0; d < k; d++) {
+      // head d+1 guesses the token after the drafts so far: the processors with that prefix
+      req.processors?.apply(logits, d * V, req.context, tokens.slice(1));
       const top = topEntriesOfRow(logits, stats(d), V, 5);
       if (this.pMin > 0 && top[0]!.prob < this.pMin) {
         stoppedBy = 'confidence';

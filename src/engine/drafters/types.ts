@@ -5,6 +5,7 @@
  * forward and then tells the drafter which tokens survived.
  */
 import type { Chooser } from '../choice.ts';
+import type { LogitsProcessors } from '../processors.ts';
 import type { SamplingParams } from '../sampling.ts';
 import type { Tree } from '../tree.ts';
 import type { TopEntry } from '../verify.ts';
@@ -20,6 +21,10 @@ export interface DraftRequest {
   /** Most drafted tokens allowed this step (adaptive length and context room); >= 1. */
   maxDrafts: number;
   sampling: SamplingParams;
+  /** The decode's logits processors (absent: none). A model drafter applies them to its own
+   *  logits with each draft's prefix (context + the drafts before it) before it chooses, so
+   *  q is the distribution the draft was really drawn from. */
+  processors?: LogitsProcessors;
   /** For drafters that sample their drafts (draft model at temperature > 0). */
   chooser: Chooser;
   signal?: AbortSignal;
@@ -28,7 +33,8 @@ export interface DraftRequest {
 /** What a drafter saw when it chose one node's token: for the trace and the page. */
 export interface DraftNodeInfo {
   /** The drafter's own probability of its token, when it has one: the draft model's q (after
-   *  the same temperature/top-k/top-p as the target; softmax at T=1 when greedy), a head's softmax. */
+   *  the same processors and temperature/top-k/top-p as the target; softmax at T=1 when greedy),
+   *  a head's softmax. */
   q: number | null;
   /** The draft distribution's top entries (null for model-free drafters). */
   top: TopEntry[] | null;

@@ -11,7 +11,6 @@ import {
   MAX_K,
   MAX_TEMPERATURE,
   MAX_TOKENS_LIMIT,
-  settingsProblem,
   TREE_NAMES,
   usesAdaptive,
   usesK,
@@ -19,9 +18,11 @@ import {
   usesTree,
 } from '../store/settings.ts';
 import { selectPosition, selectSteps } from '../store/stepper-slice.ts';
+import { selectRunProblem } from '../store/run-problem.ts';
 import type { EngineHandle } from '../useEngine.ts';
 import { NumberField } from './NumberField.tsx';
 
+import { PromptNotes } from './PromptNotes.tsx';
 const DRAFTER_HELP: Record<DrafterName, string> = {
   none: 'no drafts: plain autoregressive decoding',
   heads: 'Medusa heads: a chain of each head’s top-1 guess, from one small forward',
@@ -40,6 +41,7 @@ function PromptBox() {
       <label htmlFor={id}>Prompt</label>
       <textarea id={id} name="prompt" rows={4} value={prompt} onChange={(e) => setSetting('prompt', e.target.value)} />
       <label className="inline">
+      <PromptNotes />
         Presets{' '}
         <select
           name="preset"
@@ -127,7 +129,7 @@ function RunButtons({ engine }: { engine: EngineHandle }) {
   const ready = useStore((s) => s.model.phase === 'ready');
   const running = useStore((s) => s.run.status === 'running');
   const busy = useStore(selectEngineBusy);
-  const problem = useStore((s) => settingsProblem(s.settings, s.model.info));
+  const problem = useStore(selectRunProblem);
   const onRun = useStore((s) => s.stepper.source?.kind === 'run');
   const follow = useStore((s) => s.stepper.follow);
   const playing = useStore((s) => s.stepper.playing);

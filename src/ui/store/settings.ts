@@ -151,12 +151,25 @@ export function pageOptionsFromQuery(search: string): { options: PageOptions; pr
   return { options, problems };
 }
 
-/** `search` with every setting written in (other parameters, such as model, kept). */
+/**
+ * The longest prompt a link carries, in characters of its encoding in the query string: the
+ * whole request line must stay far below what servers accept (8 KiB is common; past it they
+ * answer 431 and the reload fails), whatever else the link holds. A longer prompt is left out.
+ */
+export const MAX_LINK_PROMPT_CHARS = 2000;
+
+/** Characters the prompt takes in a link (prompt=... encoded, without the key). */
+export const linkPromptChars = (prompt: string) => new URLSearchParams({ [QUERY_KEYS.prompt]: prompt }).toString().length - QUERY_KEYS.prompt.length - 1;
+
+export const promptFitsLink = (prompt: string) => linkPromptChars(prompt) <= MAX_LINK_PROMPT_CHARS;
+
+/** `search` with every setting written in (other parameters, such as model, kept); a prompt too long for a link is left out. */
 export function settingsToQuery(settings: Settings, search = ''): string {
   const q = new URLSearchParams(search);
   for (const key of Object.keys(QUERY_KEYS) as (keyof Settings)[]) {
     const v = settings[key];
-    q.set(QUERY_KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    if (key === 'prompt' && !promptFitsLink(settings.prompt)) q.delete(QUERY_KEYS.prompt);
+    else q.set(QUERY_KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   return `?${q.toString()}`;
 }
