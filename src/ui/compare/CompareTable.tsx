@@ -1,12 +1,15 @@
 /**
- * The comparison's table, one row per baseline and configuration: acceptance rate, τ,
- * per-position acceptance, target forwards per token, tokens/s, the measured speedup over
- * autoregressive decoding and Leviathan's predicted one, then the step time, the baseline's
- * overhead over bare session.run, and the decode-phase speedup bound and efficiency; each
- * the median over prompts with the min–max under it. Scrolls sideways on a narrow screen
- * (and with the keyboard).
+ * The comparison's table, one row per baseline and configuration: the outputs' distinct-4
+ * and how many collapsed (repeat themselves), then over the natural outputs only, since a
+ * loop is easy to draft: acceptance rate, τ, per-position acceptance, target forwards per
+ * token, tokens/s, the measured speedup over autoregressive decoding and Leviathan's
+ * predicted one; then over every prompt the step time, the baseline's overhead over bare
+ * session.run, and the decode-phase speedup bound and efficiency; each the median over
+ * prompts with the min–max under it. The collapsed outputs' τ and speedup are given under
+ * the row's label. Scrolls sideways on a narrow screen (and with the keyboard).
  */
 import type { ReactNode } from 'react';
+import { COLLAPSED_BELOW, mostlyCollapsed } from '../../engine/text-quality.ts';
 import { AR_OVERHEAD_TARGET, EFFICIENCY_TARGET } from '../profile.ts';
 import { CLAIM } from '../simulator/speedup-model.ts';
 import type { CompareRow, Spread } from './summary.ts';
@@ -28,7 +31,7 @@ function Cell({ s, f = fix(2), unit = '' }: { s: Spread | null; f?: (x: number) 
 
 function SpeedupCell({ row }: { row: CompareRow }) {
   if (!row.config) return <td className="num muted">1× (baseline)</td>;
-  const s = row.speedup;
+  const s = row.natural.speedup;
   if (!s) return <td className="num">–</td>;
   const verdict: ReactNode = s.median >= CLAIM ? <span className="badge-ok">≥ {CLAIM}×</span> : s.median >= 1 ? null : <span className="badge-slow">slower</span>;
   return (
@@ -39,14 +42,40 @@ function SpeedupCell({ row }: { row: CompareRow }) {
   );
 }
 
+/** Under a row's label: how its collapsed outputs did, and a plain warning when they are most of them. */
+function CollapsedNote({ row }: { row: CompareRow }) {
+  const c = row.collapsed;
+  if (c.prompts === 0) return null;
+  const tau = c.mean_acceptance_length ? `, τ ${c.mean_acceptance_length.median.toFixed(2)}` : '';
+  const speedup = row.config && c.speedup ? `, speedup ${c.speedup.median.toFixed(2)}×` : '';
+  return (
+    <small className="range" data-testid="collapsed-note">
+      {mostlyCollapsed(row.quality) && (
+        <>
+          <span className="badge-slow" data-mostly-collapsed="true">
+            mostly repeats itself
+          </span>{' '}
+        </>
+      )}
+      collapsed: {c.prompts} of {row.prompts} prompts{tau}
+      {speedup} (not in the figures of this row)
+    </small>
+  );
+}
+
 export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
   return (
     <div className="table-scroll" tabIndex={0} role="region" aria-label="Comparison table (scrolls sideways)">
       <table className="compare-table" data-testid="compare-table" data-rows={rows.length}>
-        <caption>Medians over {rows[0]?.prompts ?? 0} prompts; min–max below each.</caption>
+        <caption>
+          Medians over {rows[0]?.prompts ?? 0} prompts; min–max below each. Acceptance, τ, tokens/s and the speedups are over natural outputs
+          only: an output with distinct-4 below {COLLAPSED_BELOW} repeats itself, which makes drafts easy to accept, so it is counted apart.
+        </caption>
         <thead>
           <tr>
             <th scope="col">Configuration</th>
+            <th scope="col" title="Unique / all token 4-grams of each output, median over every prompt (1: nothing repeats)">distinct-4</th>
+            <th scope="col" title={`Outputs with distinct-4 below ${COLLAPSED_BELOW}: they repeat themselves`}>collapsed</th>
             <th scope="col" title="Accepted drafted tokens / drafted tokens">accept rate</th>
             <th scope="col" title="Mean acceptance length: tokens per drafted step, the bonus or correction included">τ</th>
             <th scope="col" title="Share of drafted steps whose i-th draft was accepted">accept by position</th>
@@ -66,14 +95,21 @@ export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
               <th scope="row">
                 {r.label}
                 {r.mismatches ? <> <span className="badge-slow" data-mismatches={r.mismatches}>⚠ {r.mismatches} prompt{r.mismatches === 1 ? '' : 's'} differ from autoregressive</span></> : null}
+                <CollapsedNote row={r} />
               </th>
-              <Cell s={r.draft_acceptance_rate} f={pct} />
-              <Cell s={r.mean_acceptance_length} />
-              <td className="positions">{r.acceptance_rate_per_position.length ? r.acceptance_rate_per_position.map((s, i) => <span key={i}>{s ? pct(s.median) : '–'}</span>) : '–'}</td>
-              <Cell s={r.target_forwards_per_token} />
-              <Cell s={r.tokens_per_second} f={fix(0)} />
+              <Cell s={r.distinct4} />
+              <td className="num" data-collapsed={r.quality.collapsed}>
+                {r.quality.outputs ? `${r.quality.collapsed} of ${r.quality.outputs}` : '–'}
+              </td>
+              <Cell s={r.natural.draft_acceptance_rate} f={pct} />
+              <Cell s={r.natural.mean_acceptance_length} />
+              <td className="positions">
+                {r.natural.acceptance_rate_per_position.length ? r.natural.acceptance_rate_per_position.map((s, i) => <span key={i}>{s ? pct(s.median) : '–'}</span>) : '–'}
+              </td>
+              <Cell s={r.natural.target_forwards_per_token} />
+              <Cell s={r.natural.tokens_per_second} f={fix(0)} />
               <SpeedupCell row={r} />
-              <Cell s={r.predicted_speedup} unit="×" />
+              <Cell s={r.natural.predicted_speedup} unit="×" />
               <Cell s={r.profile.step_ms} />
               <Cell s={r.ar_overhead} unit="×" />
               <Cell s={r.pair.speedup_bound} unit="×" />
