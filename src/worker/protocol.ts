@@ -145,13 +145,13 @@ export interface ModelInfo {
   numHeads: number;
   /** Display text of every token id (a lone UTF-8 fragment shows as U+FFFD). */
   vocab: string[];
+  /** tokenizer.json's text and the BOS id, so the page can count a prompt's tokens and spell a trace's (page-tokenizer.ts). */
+  tokenizerJson: string;
+  bosId: number;
   /** The model folder's prompt suites plus the built-in repetitive one; null when it has no prompts.json. */
   suites: PromptSuites | null;
 }
 
-  /** tokenizer.json's text and the BOS id, so the page can count a prompt's tokens and spell a trace's (page-tokenizer.ts). */
-  tokenizerJson: string;
-  bosId: number;
 /** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy). */
 export interface CompareConfig {
   drafter: Exclude<DrafterName, 'none'>;
