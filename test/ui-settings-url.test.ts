@@ -9,6 +9,8 @@ const custom: Settings = {
   adaptive: true,
   pMin: 0.35,
   acceptance: 'typical',
+  repetitionPenalty: 1.3,
+  noRepeatNgramSize: 3,
   temperature: 0.7,
   topK: 40,
   topP: 0.9,

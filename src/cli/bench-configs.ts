@@ -2,7 +2,7 @@
  * The bench's configurations: the default sweep, and --configs specs such as
  *   heads:k=3:t=0.7:top-p=0.9,draft-model:k=4,heads-tree:tree=tree-12,prompt-lookup:k=4:adaptive
  * (a drafter name, then key=value settings: k, tree, t|temperature, top-p, top-k, p-min,
- * acceptance, and the bare switch adaptive).
+ * acceptance, repetition-penalty, no-repeat-ngram-size, and the bare switch adaptive).
  */
 import type { LoadedModel } from '../engine/model.ts';
 import { DEFAULT_TREES } from '../engine/tree.ts';
@@ -18,6 +18,8 @@ const KEYS: Record<string, keyof RawConfig> = {
   'top-k': 'top-k',
   'p-min': 'p-min',
   acceptance: 'acceptance',
+  'repetition-penalty': 'repetition-penalty',
+  'no-repeat-ngram-size': 'no-repeat-ngram-size',
 };
 
 export function parseConfigSpec(spec: string): RunConfig {
@@ -71,7 +73,11 @@ export function defaultConfigs(model: Pick<LoadedModel, 'config'>): RunConfig[] 
 
 /** The autoregressive baseline a config is measured against: drafter none at its sampling settings. */
 export function baselineFor(cfg: RunConfig): RunConfig {
-  return { drafter: 'none', adaptive: false, pMin: 0, acceptance: 'lossless', temperature: cfg.temperature, topK: cfg.topK, topP: cfg.topP };
+  return {
+    drafter: 'none', adaptive: false, pMin: 0, acceptance: 'lossless',
+    repetitionPenalty: cfg.repetitionPenalty, noRepeatNgramSize: cfg.noRepeatNgramSize,
+    temperature: cfg.temperature, topK: cfg.topK, topP: cfg.topP,
+  };
 }
 
 export const baselineKey = (cfg: RunConfig) => samplingLabel(cfg);

@@ -36,7 +36,8 @@ Runs autoregressive decoding and each drafter configuration on every prompt of a
 interleaved, and prints acceptance, τ, target forwards per token, tokens/s and speedup.
 
 --configs is a comma-separated list of DRAFTER[:key=value...] with keys k, tree,
-t (temperature), top-p, top-k, p-min, acceptance and the switch adaptive, e.g.
+t (temperature), top-p, top-k, p-min, acceptance, repetition-penalty,
+no-repeat-ngram-size and the switch adaptive, e.g.
   heads:k=3:t=0.7:top-p=0.9,draft-model:k=4,heads-tree:tree=tree-12,prompt-lookup:k=4
 Default: heads k=1..K, heads-tree tree-8/12/16, draft-model k=2,4, prompt-lookup k=4,
 heads k=K at t=0.7.`;

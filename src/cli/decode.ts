@@ -40,6 +40,8 @@ const FLAGS = {
   adaptive: { type: 'boolean', help: 'adapt the chain length: +2 after a fully accepted step, -1 otherwise' },
   'p-min': { type: 'string', value: 'P', help: 'stop drafting when the drafter\'s top probability falls below P (heads, draft-model; default 0 = off)' },
   acceptance: { type: 'string', value: 'NAME', help: 'lossless (default) | typical (Medusa\'s, LOSSY, needs --temperature > 0)' },
+  'repetition-penalty': { type: 'string', value: 'P', help: 'Hugging Face\'s repetition_penalty, before temperature (default 1 = off; 1.3 discourages repeats)' },
+  'no-repeat-ngram-size': { type: 'string', value: 'N', help: 'Hugging Face\'s no_repeat_ngram_size: never repeat an N-gram (default 0 = off)' },
   temperature: { type: 'string', value: 'T', help: '0 = greedy (default)' },
   'top-k': { type: 'string', value: 'N', help: 'sample from the N most likely tokens (default 0 = off)' },
   'top-p': { type: 'string', value: 'P', help: 'nucleus sampling (default 1 = off)' },

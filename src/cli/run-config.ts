@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createDrafter } from '../engine/drafters/index.ts';
 import { DRAFTER_NAMES, type Drafter, type DrafterName } from '../engine/drafters/types.ts';
 import type { LoadedModel, ModelPart } from '../engine/model.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../engine/processors.ts';
 import type { Acceptance, SpecOptions } from '../engine/speculative.ts';
 import { DEFAULT_TREES, validateTreeSpec, type DefaultTreeName, type TreeSpec } from '../engine/tree.ts';
 import { choiceFlag, intFlag, numberFlag, UsageError } from './args.ts';
@@ -25,6 +26,9 @@ export interface RunConfig {
   adaptive: boolean;
   pMin: number;
   acceptance: Acceptance;
+  /** Hugging Face's repetition_penalty (1 = off) and no_repeat_ngram_size (0 = off). */
+  repetitionPenalty: number;
+  noRepeatNgramSize: number;
   temperature: number;
   topK: number;
   topP: number;
@@ -40,6 +44,8 @@ export interface RawConfig {
   adaptive?: boolean;
   'p-min'?: string;
   acceptance?: string;
+  'repetition-penalty'?: string;
+  'no-repeat-ngram-size'?: string;
   temperature?: string;
   'top-k'?: string;
   'top-p'?: string;
@@ -75,6 +81,8 @@ export function parseRunConfig(raw: RawConfig): RunConfig {
     adaptive: raw.adaptive ?? false,
     pMin: numberFlag('p-min', raw['p-min'], 0, { lo: 0, hi: 1, hiOpen: true }),
     acceptance,
+    repetitionPenalty: numberFlag('repetition-penalty', raw['repetition-penalty'], 1, { lo: MIN_REPETITION_PENALTY, hi: MAX_REPETITION_PENALTY }),
+    noRepeatNgramSize: intFlag('no-repeat-ngram-size', raw['no-repeat-ngram-size'], 0, 0, MAX_NO_REPEAT_NGRAM_SIZE),
     temperature: numberFlag('temperature', raw.temperature, 0, { lo: 0, hi: Infinity }),
     topK: intFlag('top-k', raw['top-k'], 0, 0),
     topP: numberFlag('top-p', raw['top-p'], 1, { lo: 0, hi: 1, loOpen: true }),
@@ -131,6 +139,8 @@ export function specOptions(cfg: RunConfig, maxNewTokens: number, seed: number):
   return {
     maxNewTokens,
     seed,
+    repetitionPenalty: cfg.repetitionPenalty,
+    noRepeatNgramSize: cfg.noRepeatNgramSize,
     temperature: cfg.temperature,
     topK: cfg.topK,
     topP: cfg.topP,
@@ -139,10 +149,18 @@ export function specOptions(cfg: RunConfig, maxNewTokens: number, seed: number):
   };
 }
 
-/** 'greedy', or 't=0.7 top-p=0.9 top-k=40' (defaults left out). */
-export function samplingLabel(cfg: Pick<RunConfig, 'temperature' | 'topK' | 'topP'>): string {
-  if (cfg.temperature === 0) return 'greedy';
-  return [`t=${cfg.temperature}`, cfg.topP < 1 ? `top-p=${cfg.topP}` : '', cfg.topK > 0 ? `top-k=${cfg.topK}` : ''].filter(Boolean).join(' ');
+/** 'greedy', or 't=0.7 top-p=0.9 top-k=40', after any processors: 'repetition-penalty=1.3 greedy' (defaults left out). */
+export function samplingLabel(
+  cfg: Pick<RunConfig, 'temperature' | 'topK' | 'topP'> & Partial<Pick<RunConfig, 'repetitionPenalty' | 'noRepeatNgramSize'>>,
+): string {
+  const processors = [
+    cfg.repetitionPenalty !== undefined && cfg.repetitionPenalty !== 1 ? `repetition-penalty=${cfg.repetitionPenalty}` : '',
+    cfg.noRepeatNgramSize ? `no-repeat-ngram-size=${cfg.noRepeatNgramSize}` : '',
+  ];
+  const warpers = cfg.temperature === 0
+    ? ['greedy']
+    : [`t=${cfg.temperature}`, cfg.topP < 1 ? `top-p=${cfg.topP}` : '', cfg.topK > 0 ? `top-k=${cfg.topK}` : ''];
+  return [...processors, ...warpers].filter(Boolean).join(' ');
 }
 
 /** The drafter's shape: 'k=3', 'tree-8', 'k=4 adaptive p-min=0.3', or '' for none. */

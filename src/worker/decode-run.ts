@@ -47,6 +47,8 @@ export function drafterSettings(s: RunSettings): Pick<TraceRunConfig, 'drafter' 
 export function specOptions(s: RunSettings, kind: RunKind): SpecOptions {
   return {
     maxNewTokens: s.maxTokens,
+    repetitionPenalty: s.repetitionPenalty,
+    noRepeatNgramSize: s.noRepeatNgramSize,
     temperature: s.temperature,
     topK: s.topK,
     topP: s.topP,

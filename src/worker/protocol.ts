@@ -57,6 +57,10 @@ export interface RunSettings {
   pMin: number;
   /** 'typical' is Medusa's LOSSY typical acceptance (needs temperature > 0). */
   acceptance: Acceptance;
+  /** Hugging Face's repetition_penalty, before temperature/top-k/top-p; 1 = off. */
+  repetitionPenalty: number;
+  /** Hugging Face's no_repeat_ngram_size; 0 = off. */
+  noRepeatNgramSize: number;
   /** 0 = greedy. */
   temperature: number;
   /** 0 = off. */

@@ -5,6 +5,7 @@
  */
 import { useId } from 'react';
 import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/processors.ts';
 import { DEFAULT_TREES } from '../../engine/tree.ts';
 import { selectEngineBusy, useStore } from '../store/index.ts';
 import {
@@ -116,6 +117,8 @@ function SettingsForm() {
           typical <strong className="lossy">LOSSY</strong>
         </label>
       </fieldset>
+      <NumberField name="repetition_penalty" label="Repetition penalty" value={s.repetitionPenalty} min={MIN_REPETITION_PENALTY} max={MAX_REPETITION_PENALTY} step={0.05} onCommit={(v) => setSetting('repetitionPenalty', v)} hint="1 = off; applied before temperature" />
+      <NumberField name="no_repeat_ngram_size" label="No-repeat n-gram size" value={s.noRepeatNgramSize} min={0} max={MAX_NO_REPEAT_NGRAM_SIZE} integer onCommit={(v) => setSetting('noRepeatNgramSize', v)} hint="0 = off" />
       <NumberField name="temperature" label="Temperature" value={s.temperature} min={0} max={MAX_TEMPERATURE} step={0.1} onCommit={(v) => setSetting('temperature', v)} hint="0 = greedy" />
       <NumberField name="top_k" label="Top-k" value={s.topK} min={0} max={100000} integer onCommit={(v) => setSetting('topK', v)} hint="0 = off" />
       <NumberField name="top_p" label="Top-p" value={s.topP} min={0.05} max={1} step={0.05} onCommit={(v) => setSetting('topP', v)} hint="1 = off" />

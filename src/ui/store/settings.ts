@@ -9,10 +9,11 @@
  * ("k=abc in the link is not a whole number from 1 to 32; using 4"), so a hand-edited or
  * truncated link never breaks the page. Pure functions: no window, testable in Node.
  *
- * The UI imports engine modules that are plain data (drafters/types.ts, tree.ts), never
- * engine/index.ts, which would pull onnxruntime-web into the page's bundle.
+ * The UI imports engine modules that are plain data (drafters/types.ts, tree.ts,
+ * processors.ts), never engine/index.ts, which would pull onnxruntime-web into the page's bundle.
  */
 import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/processors.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
 import type { RunSettings } from '../../worker/protocol.ts';
 
@@ -33,6 +34,8 @@ export const DEFAULT_SETTINGS: Settings = {
   adaptive: false,
   pMin: 0,
   acceptance: 'lossless',
+  repetitionPenalty: 1,
+  noRepeatNgramSize: 0,
   temperature: 0,
   topK: 0,
   topP: 1,
@@ -49,6 +52,8 @@ export const QUERY_KEYS: Record<keyof Settings, string> = {
   adaptive: 'adaptive',
   pMin: 'p_min',
   acceptance: 'acceptance',
+  repetitionPenalty: 'repetition_penalty',
+  noRepeatNgramSize: 'no_repeat_ngram_size',
   temperature: 'temperature',
   topK: 'top_k',
   topP: 'top_p',
@@ -98,6 +103,11 @@ const PARSERS: { [K in keyof Settings]: (raw: string) => Parsed<Settings[K]> } =
   adaptive: bool,
   pMin: num((n) => n >= 0 && n < 1, 'a number from 0 (off) up to, not including, 1'),
   acceptance: oneOf(ACCEPTANCES),
+  repetitionPenalty: num(
+    (n) => n >= MIN_REPETITION_PENALTY && n <= MAX_REPETITION_PENALTY,
+    `a number from ${MIN_REPETITION_PENALTY} to ${MAX_REPETITION_PENALTY} (1 = off)`,
+  ),
+  noRepeatNgramSize: int(0, MAX_NO_REPEAT_NGRAM_SIZE),
   temperature: num((n) => n >= 0 && n <= MAX_TEMPERATURE, `a number from 0 (greedy) to ${MAX_TEMPERATURE}`),
   topK: int(0, 100_000),
   topP: num((n) => n > 0 && n <= 1, 'a number above 0, up to 1 (off)'),
