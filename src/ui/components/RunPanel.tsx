@@ -2,7 +2,7 @@
  * The decode view's results: the speculative output (the run on show, up to the stepper's
  * position) beside the autoregressive baseline, each with its counters, then the verdict:
  * for greedy decoding the identical-output check, for sampling what lossless means there,
- * and the measured speedup.
+ * and the measured speedup; beside τ and the speedup, a note when the output repeats itself.
  */
 import { useMemo, type ReactNode } from 'react';
 import type { TraceStep } from '../../engine/trace.ts';
@@ -10,11 +10,12 @@ import { countersOf, type Counters } from '../counters.ts';
 import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { compareOutputs, outputChips } from '../tokens.ts';
 import { BackToRun } from './BackToRun.tsx';
+import { outputDistinct4, RepeatsNote } from './RepeatsNote.tsx';
 import { TokenStream } from './TokenStream.tsx';
 
 const fmt = (x: number | null, digits = 0) => (x === null ? '…' : x.toFixed(digits));
 
-function CounterList({ c, drafter, testId }: { c: Counters; drafter: boolean; testId: string }) {
+function CounterList({ c, drafter, testId, d4 = null }: { c: Counters; drafter: boolean; testId: string; d4?: number | null }) {
   return (
     <dl className="counters" data-testid={testId}>
       <dt>tokens</dt>
@@ -30,7 +31,9 @@ function CounterList({ c, drafter, testId }: { c: Counters; drafter: boolean; te
           <dt>drafter forwards</dt>
           <dd>{c.draftForwards}</dd>
           <dt title="mean acceptance length: tokens per drafted step, the bonus or correction included">τ</dt>
-          <dd>{fmt(c.meanAcceptanceLength, 2)}</dd>
+          <dd>
+            {fmt(c.meanAcceptanceLength, 2)} <RepeatsNote d4={d4} short />
+          </dd>
           <dt>drafts accepted</dt>
           <dd>{c.draftAcceptanceRate === null ? '…' : `${(c.draftAcceptanceRate * 100).toFixed(0)}%`}</dd>
         </>
@@ -54,6 +57,7 @@ function SpecColumn() {
   const totals = trace ? { ...trace.result, metrics: trace.metrics } : source?.kind === 'run' ? runResult : null;
   const shown = position >= steps.length - 1;
   const counters = countersOf(shown ? steps : steps.slice(0, position + 1), shown ? totals : null);
+  const d4 = shown ? outputDistinct4(totals) : null;
   const title = source?.kind === 'run' || !source ? `Speculative (${drafter})` : `${source.kind === 'example' ? 'Recorded example' : `Imported: ${source.label}`} (${drafter})`;
   return (
     <div className="col">
@@ -65,7 +69,7 @@ function SpecColumn() {
         </p>
       )}
       <TokenStream chips={chips} vocab={vocab} currentStep={position} label="speculative output" testId="spec-output" />
-      <CounterList c={counters} drafter={drafter !== 'none'} testId="spec-counters" />
+      <CounterList c={counters} drafter={drafter !== 'none'} testId="spec-counters" d4={d4} />
       {!shown && <p className="muted">Counted up to step {position} of {steps.length - 1}; the totals show at the last step.</p>}
     </div>
   );
@@ -144,7 +148,8 @@ function Verdict() {
     parts.push(
       <p key="speedup" className="speedup" data-testid="speedup">
         Speedup <strong>{run.speedup.toFixed(2)}×</strong> (tokens/s of the speculative run over the baseline's, measured here);
-        target forward passes {spec.result.forwards.target} vs {baseline.result.forwards.target}.
+        target forward passes {spec.result.forwards.target} vs {baseline.result.forwards.target}.{' '}
+        <RepeatsNote d4={outputDistinct4(spec.result)} />
       </p>,
     );
   }

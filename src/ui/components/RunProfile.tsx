@@ -8,6 +8,7 @@ import { useMemo } from 'react';
 import { useStore } from '../store/index.ts';
 import { AR_OVERHEAD_TARGET, decodeFigures, EFFICIENCY_TARGET } from '../profile.ts';
 import { fmtMs } from './Bars.tsx';
+import { outputDistinct4, RepeatsNote } from './RepeatsNote.tsx';
 import { ProfileBars } from './ProfileBars.tsx';
 
 const x2 = (v: number) => `${v.toFixed(2)}×`;
@@ -16,6 +17,8 @@ export function RunProfile() {
   const spec = useStore((s) => s.run.spec.result?.cost ?? null);
   const baseline = useStore((s) => s.run.baseline.result?.cost ?? null);
   const drafter = useStore((s) => s.run.settings?.drafter ?? null);
+  const result = useStore((s) => s.run.spec.result);
+  const d4 = useMemo(() => outputDistinct4(result), [result]);
   const f = useMemo(() => decodeFigures(spec, baseline), [spec, baseline]);
   if (!f.spec && !f.baseline) return null;
   const rows = [
@@ -43,7 +46,9 @@ export function RunProfile() {
         {p && (
           <>
             <dt title="ms per token of the decode phase, autoregressive over speculative">decode speedup</dt>
-            <dd data-figure="speedup-decode">{x2(p.speedup_decode)}</dd>
+            <dd data-figure="speedup-decode">
+              {x2(p.speedup_decode)} <RepeatsNote d4={d4} short />
+            </dd>
             <dt title="τ · t(1) / (t_draft + t_verify): what the runtime's bare forward times allow at this τ">bound</dt>
             <dd data-figure="speedup-bound">{x2(p.speedup_bound)}</dd>
             <dt title="decode speedup / bound">efficiency</dt>
