@@ -76,6 +76,9 @@ describe('compare job', () => {
       expect(h.pair!.tau).toBeGreaterThanOrEqual(1);
       expect(h.pair!.efficiency).toBeCloseTo(h.pair!.speedup_decode / h.pair!.speedup_bound, 9);
       expect(h.matches_baseline).toBe(true);
+      // the same greedy tokens, so the same distinct-4
+      expect(h.distinct4).toBe(base.distinct4);
+      expect(base.distinct4).toBeGreaterThan(0);
       expect(p.cells[1]!.matches_baseline).toBeNull();
     }
     // what the worker posts is what the results file accepts, field by field
