@@ -66,6 +66,13 @@ describe('no_repeat_ngram_size', () => {
     expect(processed(flat, [1, 2, 1, 2], { noRepeatNgramSize: 3 })).toEqual([1, NEG, 1, 1, 1]);
   });
 
+  it('refuses to ban every token, saying what to change', () => {
+    expect(() => processed([1, 1, 1, 1, 1], [0, 1, 2, 3, 4], { noRepeatNgramSize: 1 })).toThrow(
+      /no_repeat_ngram_size 1 bans every one of the 5 tokens after this 5-token prefix; use a larger no_repeat_ngram_size, or 0 \(off\)/,
+    );
+    expect(processed([1, 1, 1, 1, 1], [0, 1, 2, 3, 4], { noRepeatNgramSize: 2 })).toEqual([1, 1, 1, 1, 1]);
+  });
+
   it('with repetition_penalty: both apply (a banned token stays banned)', () => {
     const got = processed([1, 1, 1, 1, -1], [1, 2, 3, 1, 2], { repetitionPenalty: 2, noRepeatNgramSize: 3 });
     expect(got).toEqual([1, 0.5, 0.5, NEG, -1]);
@@ -74,17 +81,21 @@ describe('no_repeat_ngram_size', () => {
 
 describe('the indexed context and the tail', () => {
   it('give the row the whole prefix would, wherever the prefix is split and however the context grew', () => {
+    // prefixes over 5 of 8 tokens, so even n = 1 leaves some token allowed
+    const VP = 8;
     const rng = new Rng(5);
-    const pick = () => Math.floor(rng.uniform() * V);
+    const pick = () => Math.floor(rng.uniform() * 5);
     let checked = 0;
     for (let trial = 0; trial < 60; trial++) {
       const settings: ProcessorSettings = { repetitionPenalty: trial % 3 === 0 ? 1 : 1.7, noRepeatNgramSize: trial % 4 };
       if (settings.repetitionPenalty === 1 && settings.noRepeatNgramSize === 0) continue;
       const prefix = Array.from({ length: 2 + (trial % 9) }, pick);
-      const logits = Array.from({ length: V }, () => rng.uniform() * 6 - 3);
-      const want = processed(logits, prefix, settings);
+      const logits = Array.from({ length: VP }, () => rng.uniform() * 6 - 3);
+      const whole = Float32Array.from(logits);
+      processLogits(whole, 0, VP, prefix, settings);
+      const want = Array.from(whole);
       // one LogitsProcessors per "decode", fed a context that grows through every split point
-      const p = new LogitsProcessors(settings, V);
+      const p = new LogitsProcessors(settings, VP);
       for (let cut = 0; cut <= prefix.length; cut++) {
         const row = Float32Array.from(logits);
         p.apply(row, 0, prefix.slice(0, cut), prefix.slice(cut));

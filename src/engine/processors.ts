@@ -88,7 +88,16 @@ export class LogitsProcessors {
         if (!this.seen[t] && tail.indexOf(t) === i) penalise(t);
       }
     }
-    if (n > 0) this.banNgrams(logits, offset, context, tail, n);
+    if (n > 0) {
+      this.banNgrams(logits, offset, context, tail, n);
+      // only a prefix that has used every token can have them all banned: check just then
+      if (this.distinct.length + tail.length >= this.vocabSize && !hasFinite(logits, offset, this.vocabSize)) {
+        throw new Error(
+          `no_repeat_ngram_size ${n} bans every one of the ${this.vocabSize} tokens after this ${context.length + tail.length}-token prefix; ` +
+            'use a larger no_repeat_ngram_size, or 0 (off)',
+        );
+      }
+    }
   }
 
   /** Take in the context tokens not yet indexed. */
@@ -137,6 +146,11 @@ export class LogitsProcessors {
       if (same) logits[offset + at(j + n - 1)] = -Infinity;
     }
   }
+}
+
+function hasFinite(logits: Float32Array, offset: number, V: number): boolean {
+  for (let i = 0; i < V; i++) if (logits[offset + i]! > -Infinity) return true;
+  return false;
 }
 
 /** One row for one prefix, without keeping an index: for a single use (tests, toy models). */

@@ -113,7 +113,10 @@ const now = () => performance.now();
  */
 function processNodes(processors: LogitsProcessors, logits: Float32Array, V: number, context: readonly number[], draft: Draft | null): void {
   if (!processors.on) return;
-  if (!draft) return processors.apply(logits, 0, context);
+  if (!draft) {
+    processors.apply(logits, 0, context);
+    return;
+  }
   const { tree, nodeTokens } = draft;
   const tails: number[][] = [[]];
   for (let n = 0; n < tree.size; n++) {

@@ -20,7 +20,10 @@ function TraceHeader() {
   if (!source) return <p className="muted">No trace on show yet: run a decode, or import a trace file.</p>;
   const c = trace?.config ?? runSettings;
   const shape = c ? (c.drafter === 'heads-tree' ? ` ${String(c.tree)}` : 'k' in c && c.k !== null && c.drafter !== 'none' ? ` k=${c.k}` : '') : '';
-  const sampling = c ? (c.temperature === 0 ? 'greedy' : `temperature ${c.temperature}`) : '';
+  const processors = c
+    ? [c.repetitionPenalty !== 1 ? `repetition_penalty ${c.repetitionPenalty}` : '', c.noRepeatNgramSize > 0 ? `no_repeat_ngram_size ${c.noRepeatNgramSize}` : '']
+    : [];
+  const sampling = c ? [...processors, c.temperature === 0 ? 'greedy' : `temperature ${c.temperature}`].filter(Boolean).join(', ') : '';
   return (
     <div className="trace-header" data-testid="trace-source" data-kind={source.kind}>
       <p>
