@@ -146,7 +146,8 @@ function profileCells(r: BenchRow): string[] {
 
 const NOTES = [
   'distinct-4: unique / all token 4-grams of each output, median over every prompt; collapsed: outputs with distinct-4 < 0.5',
-  '(they repeat themselves), of all prompts. The other columns are over the natural outputs only; collapsed ones are below.',
+  '(they repeat themselves), of all prompts. The other columns (and the speedup targets) are over the natural outputs only;',
+  'the collapsed ones are given apart below.',
   'Medians over prompts. speedup: tokens/s against autoregressive decoding (drafter none, same sampling) on the same prompt,',
   'prefill included; decode speedup: the same after the prefill step (ms per token of the decode phase).',
   'accept rate: accepted / drafted tokens; τ: mean acceptance length, 1 + accepted / drafts (tokens per drafted step);',
