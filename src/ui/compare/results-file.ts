@@ -66,16 +66,18 @@ const range = (lo: number, hi: number, expected: string, above = false) =>
 const rate = range(0, 1, 'a rate from 0 to 1');
 const positive = range(0, Number.MAX_VALUE, 'a positive number', true);
 const ms = range(0, Number.MAX_VALUE, 'a time in ms, 0 or more');
-const count = (max: number, what: string) =>
-  z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 0 && x <= max, { error: (iss) => `expected ${what} from 0 to ${max}, found ${String(iss.input)}` });
+/** A whole number in [lo, hi]: `what` names it in the error. */
+const whole = (lo: number, hi: number, what: string) =>
+  z.number().int({ error: 'expected a whole number' }).refine((x) => x >= lo && x <= hi, { error: (iss) => `expected ${what} from ${lo} to ${hi}, found ${String(iss.input)}` });
 const list = <T extends z.ZodType>(item: T, max: number, why: string) =>
   z.array(item).max(max, { error: (iss) => `at most ${max} entries (${why}), found ${(iss.input as unknown[]).length}` });
 const text = (max: number) =>
   z.string().min(1, { error: 'expected a non-empty string' }).max(max, { error: (iss) => `at most ${max} characters, found ${(iss.input as string).length}` });
 const tau = range(1, MAX_DEPTH + 1, `a mean acceptance length from 1 to ${MAX_DEPTH + 1} (k is at most ${MAX_K})`);
+const temperature = range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`);
 
 const cellV1 = z.object({
-  tokens: count(MAX_COMPARE_TOKENS, 'a token count'),
+  tokens: whole(0, MAX_COMPARE_TOKENS, 'a token count'),
   stop_reason: z.enum(['max_tokens', 'eos', 'context_full', 'aborted']),
   elapsed_ms: positive,
   speedup: positive.nullable(),
@@ -88,7 +90,7 @@ const cellV1 = z.object({
   gamma: range(1, MAX_DRAFT_TOKENS, `draft tokens per drafted step, from 1 to ${MAX_DRAFT_TOKENS}`).nullable(),
   cost_coefficient: range(0, Number.MAX_VALUE, 'a cost ratio, 0 or more').nullable(),
   predicted_speedup: positive.nullable(),
-  accept_length_histogram: list(count(MAX_COMPARE_TOKENS, 'a step count'), MAX_DEPTH + 1, `one per accept length 0 to ${MAX_DEPTH}`),
+  accept_length_histogram: list(whole(0, MAX_COMPARE_TOKENS, 'a step count'), MAX_DEPTH + 1, `one per accept length 0 to ${MAX_DEPTH}`),
 });
 const profile = z.object({
   draft_ms: ms,
@@ -119,9 +121,9 @@ const cellV2 = cellV1.extend({
 const cellV3 = cellV2.extend({ distinct4: rate });
 const config = z.object({
   drafter: z.enum(DRAFTER_NAMES.filter((d) => d !== 'none') as [CompareConfig['drafter'], ...CompareConfig['drafter'][]]),
-  k: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_K, { error: (iss) => `expected k from 1 to ${MAX_K}, found ${String(iss.input)}` }),
+  k: whole(1, MAX_K, 'k'),
   tree: z.enum(Object.keys(DEFAULT_TREES) as [DefaultTreeName, ...DefaultTreeName[]]),
-  temperature: range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`),
+  temperature,
 });
 const suite = z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]);
 const schemaOf = <C extends z.ZodType>(version: number, cell: C) => z.object({
@@ -130,16 +132,16 @@ const schemaOf = <C extends z.ZodType>(version: number, cell: C) => z.object({
   created: z.iso.datetime({ error: 'expected an ISO 8601 time such as 2026-11-22T14:05:09.000Z' }),
   model: z.object({
     id: text(MAX_ID_CHARS),
-    threads: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_THREADS, { error: (iss) => `expected 1 to ${MAX_THREADS} threads, found ${String(iss.input)}` }).nullable(),
+    threads: whole(1, MAX_THREADS, 'a thread count').nullable(),
   }),
   suite,
-  max_tokens: z.number().int({ error: 'expected a whole number' }).refine((x) => x >= 1 && x <= MAX_COMPARE_TOKENS, { error: (iss) => `expected 1 to ${MAX_COMPARE_TOKENS} new tokens (the Compare view's limit), found ${String(iss.input)}` }),
+  max_tokens: whole(1, MAX_COMPARE_TOKENS, "max new tokens (the Compare view's limit)"),
   configs: list(config, MAX_CONFIGS, `a comparison runs at most ${MAX_CONFIGS} configurations`).min(1, { error: 'expected at least one configuration' }),
   prompts: list(
     z.object({
       id: text(MAX_ID_CHARS),
       suite,
-      baselines: list(z.object({ temperature: range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`), cell }), MAX_CONFIGS, 'one per temperature in use')
+      baselines: list(z.object({ temperature, cell }), MAX_CONFIGS, 'one per temperature in use')
         .min(1, { error: 'expected at least one autoregressive baseline' }),
       cells: list(cell, MAX_CONFIGS, 'one per configuration'),
     }),
