@@ -126,5 +126,5 @@ describe('output paths', () => {
     });
     expect(r.stderr).toMatch(/^decode: error: --trace .*no-such-dir does not exist/);
     expect(r.code).toBe(2);
-  });
+  }, 30_000);
 });

@@ -65,7 +65,7 @@ describe('traceTextMismatch', () => {
     ];
     expect(traceTextMismatch(trace, model.tokenizer.tokenBytes)).toBeNull();
     for (const [cfg, prompt] of cases) expect(traceTextMismatch(await record(cfg, prompt), model.tokenizer.tokenBytes), prompt).toBeNull();
-  });
+  }, 60_000);
 
   it('names the step whose text its tokens do not spell, where replay alone sees nothing wrong', () => {
     const edited = consistentlyEdited(trace);

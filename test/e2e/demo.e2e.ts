@@ -272,7 +272,7 @@ await withSite(async ({ browser, origin, modelId }) => {
     expect((await p.locator('[data-testid="run-error"] button', { hasText: 'Retry' }).count()) === 0, 'Retry is offered for a prompt that cannot fit');
     expect(await p.locator('[data-testid="run"]').isDisabled(), 'Run is enabled with a prompt longer than the context');
     expect(/prompt tokens of a \d+-position context/.test(await text(p, '[data-testid="prompt-fit"]')), 'no token count under the prompt');
-    await p.locator('textarea[name="prompt"]').press('End');
+    await p.locator('textarea[name="prompt"]').press('Control+End');
     await p.keyboard.type('!');
     await p.waitForFunction(() => !new URLSearchParams(location.search).has('prompt'), null, { timeout: TIMEOUT_MS });
     expect(p.url().length < 2500, `the link is ${p.url().length} characters`);
