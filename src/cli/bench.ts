@@ -33,7 +33,9 @@ import { configLabel, makeDrafter, neededParts, samplingLabel, shapeLabel, specO
 const USAGE = `Usage: npm run bench -- [flags]
 
 Runs autoregressive decoding and each drafter configuration on every prompt of a suite,
-interleaved, and prints acceptance, τ, target forwards per token, tokens/s and speedup.
+interleaved, and prints each output's distinct-4 (unique / all token 4-grams) and how many
+collapsed (below 0.5: the text repeats itself), then acceptance, τ, target forwards per
+token, tokens/s and speedup over the natural outputs, with the collapsed ones apart.
 
 --configs is a comma-separated list of DRAFTER[:key=value...] with keys k, tree,
 t (temperature), top-p, top-k, p-min, acceptance, repetition-penalty,
