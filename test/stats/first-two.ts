@@ -9,8 +9,12 @@ import { createDrafter, type DrafterSettings } from '../../src/engine/drafters/i
 import { causalBias } from '../../src/engine/lm.ts';
 import type { LoadedModel } from '../../src/engine/model.ts';
 import { speculativeGenerate, type Acceptance } from '../../src/engine/speculative.ts';
+import { PROCESSORS_OFF, processLogits, type ProcessorSettings } from '../../src/engine/processors.ts';
 import { toProbs, type SamplingParams } from '../../src/engine/sampling.ts';
 import type { Group } from './chi-square.ts';
+
+/** Sampling with, optionally, the logits processors (off when absent). */
+export type SamplingSetting = SamplingParams & Partial<ProcessorSettings>;
 
 export interface FirstTwoReference {
   /** One group per t1 with p(t1) > 0, named by t1; its cells are the pairs (t1, t2), keyed by t2,
@@ -31,7 +35,7 @@ export interface FirstTwoReference {
 export async function exactFirstTwo(
   model: Pick<LoadedModel, 'base' | 'config'>,
   promptIds: readonly number[],
-  s: SamplingParams,
+  s: SamplingSetting,
   n: number,
   minExpected = 5,
 ): Promise<FirstTwoReference> {
@@ -40,11 +44,18 @@ export async function exactFirstTwo(
   const L0 = promptIds.length;
   const cache = lm.newCache();
   const groups: Group[] = [];
+  const processors = { ...PROCESSORS_OFF, ...s };
+  /** The distribution after `prefix` from its logits row: the processors, then the warpers. */
+  const dist = (logits: Float32Array, offset: number, prefix: readonly number[]) => {
+    const row = logits.slice(offset, offset + V);
+    processLogits(row, 0, V, prefix, processors);
+    return toProbs(row, s, 0, V);
+  };
   const p1 = new Float64Array(V);
   const p2 = new Map<number, Float64Array>();
   try {
     const pre = await lm.forward(promptIds, [...Array(L0).keys()], causalBias(L0, 0), cache); // logits [L0, V]
-    p1.set(toProbs(pre.logits, s, (L0 - 1) * V, V));
+    p1.set(dist(pre.logits, (L0 - 1) * V, promptIds));
     for (let t1 = 0; t1 < V; t1++) {
       const pa = p1[t1]!;
       if (pa === 0) continue;
@@ -53,7 +64,7 @@ export async function exactFirstTwo(
         const branch = cache.clone(); // the prefill's keys/values, for t1 alone
         try {
           const { logits } = await lm.forward([t1], [L0], causalBias(1, L0), branch); // logits [1, V]
-          const pb = toProbs(logits, s, 0, V);
+          const pb = dist(logits, 0, [...promptIds, t1]);
           p2.set(t1, pb);
           for (let t2 = 0; t2 < V; t2++) {
             if (n * pa * pb[t2]! >= minExpected) cells.push({ key: String(t2), prob: pa * pb[t2]! });
@@ -93,7 +104,7 @@ export interface SampleJob {
   /** Drafter 'none' is plain autoregressive decoding through the same loop. */
   drafter: DrafterSettings;
   acceptance: Acceptance;
-  sampling: SamplingParams;
+  sampling: SamplingSetting;
   promptIds: number[];
   /** Seeds from .. to - 1, one decode each. */
   from: number;

@@ -2,7 +2,8 @@
  * The statistical half of "sampling is lossless" (the exact, enumerated half is
  * test/verify-e2e.test.ts): on the real model, N seeded samples of the first two emitted
  * tokens from each drafter must fit the EXACT autoregressive law of those tokens (chi-square,
- * p > 0.001), at temperature 1.0 and at 0.7 with top-p 0.9; Medusa's lossy typical acceptance
+ * p > 0.001), at temperature 1.0, at 0.7 with top-p 0.9, and at 1.0 after repetition_penalty 1.3
+ * (processors.ts); Medusa's lossy typical acceptance
  * must be shown to differ (p < 0.001, from fewer samples by default: see LOSSY_SAMPLES).
  * Too long for `npm test`, so it is its own script:
  *
@@ -23,10 +24,9 @@ import type { DrafterSettings } from '../../src/engine/drafters/index.ts';
 import { loadModel } from '../../src/engine/model.ts';
 import { nodeFiles } from '../../src/engine/node-files.ts';
 import { preparePrompt } from '../../src/engine/prompt.ts';
-import type { SamplingParams } from '../../src/engine/sampling.ts';
 import type { Acceptance } from '../../src/engine/speculative.ts';
 import { chiSquareTest, poolCells } from './chi-square.ts';
-import { exactFirstTwo, type DraftedStats, type FirstTwoReference, type FirstTwoTally, type SampleJob } from './first-two.ts';
+import { exactFirstTwo, type DraftedStats, type SamplingSetting, type FirstTwoReference, type FirstTwoTally, type SampleJob } from './first-two.ts';
 import type { WorkerReply, WorkerRequest } from './sampling-worker.ts';
 
 /** Significance level: lossless configurations need p above it, the lossy contrast below it. */
@@ -59,12 +59,16 @@ const PROMPT = 'to pass, it came to';
 
 interface Setting {
   label: string;
-  sampling: SamplingParams;
+  sampling: SamplingSetting;
 }
 
 const SETTINGS: Setting[] = [
   { label: 'T=1.0', sampling: { temperature: 1, topK: 0, topP: 1 } },
   { label: 'T=0.7 top-p=0.9', sampling: { temperature: 0.7, topK: 0, topP: 0.9 } },
+  // a processor on both sides: the target's per node prefix, the draft model's per draft. Not
+  // no_repeat_ngram_size here: on this prompt it bans the "," that lookup and the heads draft
+  // after " pass", so they would never be accepted (test/processors-lossless.test.ts has it exactly).
+  { label: 'T=1.0 repetition-penalty=1.3', sampling: { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1.3 } },
 ];
 
 interface Config {
@@ -87,8 +91,9 @@ function configs(K: number): Config[] {
 
 const USAGE = `Usage: npm run test:stats -- [flags]
 
-Samples the first two tokens of a decode with every drafter (seeds 0..N-1) at T=1.0 and at
-T=0.7 with top-p 0.9, and tests them against the exact autoregressive law (chi-square).
+Samples the first two tokens of a decode with every drafter (seeds 0..N-1) at T=1.0, at
+T=0.7 with top-p 0.9 and at T=1.0 with repetition-penalty 1.3, and tests them against the
+exact autoregressive law (chi-square).
 Lossless configurations pass when p > ${ALPHA} and their drafts were both accepted and
 rejected; the lossy contrast (typical acceptance) passes when p < ${ALPHA}.
 Exits non-zero when any configuration fails.`;
