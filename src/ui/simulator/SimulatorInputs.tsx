@@ -1,6 +1,6 @@
 /**
  * The Speedup simulator's inputs: the acceptance profile (the last Decode run, a Compare
- * row, or an alpha), the drafting cost c, the machine that prices a forward (measured here,
+ * row, figures pasted from vLLM, or an alpha), the drafting cost c, the machine that prices a forward (measured here,
  * flat, a preset roofline, custom numbers), and the button that measures the cost curve.
  */
 import { useId } from 'react';
@@ -9,6 +9,7 @@ import { selectEngineBusy, useStore } from '../store/index.ts';
 import type { EngineHandle } from '../useEngine.ts';
 import { MACHINE_PRESETS, ridgeTokens, type MachineId, type Roofline } from './cost-model.ts';
 import type { Simulation } from './useSimulation.ts';
+import { VllmInput } from './VllmInput.tsx';
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
 
@@ -32,7 +33,7 @@ function ProfilePicker({ sim }: { sim: Simulation }) {
         <small className="muted">
           {p.perPosition.length
             ? `a₁…a${p.perPosition.length} = ${p.perPosition.map((x) => fmt(x)).join(', ')}; α = ${p.alpha === null ? 'n/a' : fmt(p.alpha)}; τ = ${p.tau === null ? 'n/a' : fmt(p.tau)}. Past k = ${p.perPosition.length} the profile is continued (hollow markers).`
-            : 'Run a decode with a chain drafter (heads, draft-model, prompt-lookup) or a comparison to project from measured acceptance.'}
+            : 'Run a decode with a chain drafter (heads, draft-model, prompt-lookup) or a comparison, or paste figures from vLLM below, to project from measured acceptance.'}
         </small>
       </div>
       <NumberField name="alpha" label="α (i.i.d. profile)" value={alpha} min={0} max={0.99} step={0.05} disabled={p.id !== 'alpha'} onCommit={(v) => setSimulator({ alpha: v })} hint="chance each draft is accepted" />
@@ -148,6 +149,7 @@ export function SimulatorInputs({ sim, engine }: { sim: Simulation; engine: Engi
   return (
     <div className="controls simulator-controls">
       <ProfilePicker sim={sim} />
+      <VllmInput />
       <DraftCost sim={sim} />
       <Machine />
       <Measure engine={engine} />

@@ -1,16 +1,19 @@
 /**
  * What the Speedup simulator projects from: acceptance profiles measured in this page (the
- * last Decode run, each chain row of the Compare results) or an i.i.d. alpha, the τ
+ * last Decode run, each chain row of the Compare results), figures pasted from vLLM, or an
+ * i.i.d. alpha, the τ
  * measured for each default tree, and the cost function of the chosen machine. Pure.
  */
+import type { DrafterName } from '../../engine/drafters/types.ts';
 import type { DefaultTreeName } from '../../engine/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { RunSettings, RunSummary } from '../../worker/protocol.ts';
 import type { CompareRow } from '../compare/summary.ts';
 import { MACHINE_PRESETS, measuredCost, rooflineMs, type MachineId, type Roofline } from './cost-model.ts';
+import { importFigures, labelSetLabel, type VllmImport } from './vllm-metrics.ts';
 
 export interface Profile {
-  /** 'decode', 'compare:<row key>' or 'alpha'. */
+  /** 'decode', 'compare:<row key>', 'vllm' or 'alpha'. */
   id: string;
   label: string;
   /** a_i measured for i = 1..K (empty for an i.i.d. alpha). */
@@ -19,6 +22,8 @@ export interface Profile {
   /** Measured drafting cost per drafted token, in target steps (Leviathan's c). */
   c: number | null;
   tau: number | null;
+  /** The drafter that was measured (null: unknown, as for vLLM figures or an alpha). */
+  drafter: DrafterName | null;
 }
 
 const CHAINS = new Set(['heads', 'draft-model', 'prompt-lookup']);
@@ -27,11 +32,25 @@ export interface ProfileInputs {
   runSettings: RunSettings | null;
   runResult: RunSummary | null;
   rows: readonly CompareRow[] | null;
+  vllm: VllmImport | null;
   alpha: number;
 }
 
-/** Every chain profile there is, then the i.i.d. alpha. */
-export function profilesOf({ runSettings, runResult, rows, alpha }: ProfileInputs): Profile[] {
+/** The profile of pasted vLLM figures; null while they cannot make one (the chosen label set has no drafts, …). */
+export function vllmProfile(imp: VllmImport | null): Profile | null {
+  if (!imp) return null;
+  let f;
+  try {
+    f = importFigures(imp);
+  } catch {
+    return null;
+  }
+  const from = imp.kind === 'list' ? 'rates as listed' : `${imp.reading.difference ? 'difference of two snapshots' : 'one snapshot'}, ${labelSetLabel(imp.labelSet, imp.reading.labelSets.length)}`;
+  return { id: 'vllm', label: `From vLLM: k = ${f.k}, τ ${f.tau.toFixed(2)} (${from})`, perPosition: f.perPosition, alpha: f.alpha, c: null, tau: f.tau, drafter: null };
+}
+
+/** Every chain profile there is, then vLLM's figures, then the i.i.d. alpha. */
+export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: ProfileInputs): Profile[] {
   const out: Profile[] = [];
   if (runSettings && runResult && CHAINS.has(runSettings.drafter) && runResult.metrics.acceptance_rate_per_position.length > 0) {
     const m = runResult.metrics;
@@ -43,6 +62,7 @@ export function profilesOf({ runSettings, runResult, rows, alpha }: ProfileInput
       alpha: m.alpha,
       c: m.cost_coefficient ?? null,
       tau: m.mean_acceptance_length,
+      drafter: runSettings.drafter,
     });
   }
   for (const r of rows ?? []) {
@@ -54,9 +74,12 @@ export function profilesOf({ runSettings, runResult, rows, alpha }: ProfileInput
       alpha: r.alpha?.median ?? null,
       c: r.cost_coefficient?.median ?? null,
       tau: r.mean_acceptance_length?.median ?? null,
+      drafter: r.config.drafter,
     });
   }
-  out.push({ id: 'alpha', label: `Every draft accepted with probability α = ${alpha} (i.i.d.)`, perPosition: [], alpha, c: null, tau: null });
+  const v = vllmProfile(vllm);
+  if (v) out.push(v);
+  out.push({ id: 'alpha', label: `Every draft accepted with probability α = ${alpha} (i.i.d.)`, perPosition: [], alpha, c: null, tau: null, drafter: null });
   return out;
 }
 

@@ -55,9 +55,10 @@ export function useSimulation(): Simulation {
   const runResult = useStore((s) => s.run.spec.result);
   const results = useStore((s) => s.compare.results);
   const rows = useMemo(() => (results && results.prompts.length > 0 ? summariseCompare(results) : null), [results]);
+  const vllm = useStore((s) => s.simulator.vllm);
 
   return useMemo(() => {
-    const inputs = { runSettings, runResult, rows, alpha };
+    const inputs = { runSettings, runResult, rows, vllm, alpha };
     const profiles = profilesOf(inputs);
     const profile = profiles.find((p) => p.id === source) ?? profiles[0]!;
     const c = cOverride ?? profile.c ?? 0;
@@ -79,5 +80,5 @@ export function useSimulation(): Simulation {
       return { tree, nodes, cost, tau, speedup: tau ? tau.tau / cost : null, tauNeeded: CLAIM * cost };
     });
     return { profiles, profile, c, choice, rows: kRows, best: optimum(projections), curves, trees };
-  }, [runSettings, runResult, rows, alpha, source, cOverride, machine, custom, points]);
+  }, [runSettings, runResult, rows, vllm, alpha, source, cOverride, machine, custom, points]);
 }

@@ -293,3 +293,25 @@ export function parseRateList(text: string): AcceptanceFigures {
 
 /** Whether pasted text is a plain list of numbers rather than /metrics text. */
 export const isRateList = (text: string) => /^[\s\d.,;eE+-]*$/.test(text) && /\d/.test(text);
+
+/** What the simulator keeps of a reading: the counters of every label set (so the choice can change), or the rates. */
+export type VllmImport = { kind: 'metrics'; reading: MetricsReading; labelSet: string } | { kind: 'list'; rates: number[] };
+
+/** Reads the pasted text (metrics, or a plain list) and the optional earlier snapshot; importFigures checks the figures. */
+export function readVllmInput(text: string, before = ''): VllmImport {
+  if (isRateList(text)) {
+    if (before.trim()) fail('An earlier snapshot goes with /metrics text, not with a list of rates: empty the second box, or paste the later /metrics text in the first.');
+    return { kind: 'list', rates: parseRateList(text).perPosition };
+  }
+  if (!text.trim()) fail("Nothing pasted: paste the text of vLLM's /metrics endpoint, or per-position acceptance rates such as 0.8, 0.6, 0.45.");
+  const reading = readMetrics(text, before);
+  return { kind: 'metrics', reading, labelSet: reading.labelSets.length === 1 ? reading.labelSets[0]! : SUMMED };
+}
+
+/** The figures of an import with its current label-set choice (throws as figuresOf does). */
+export function importFigures(imp: VllmImport): AcceptanceFigures {
+  return imp.kind === 'list' ? parseRateList(imp.rates.join(',')) : figuresOf(countsFor(imp.reading, imp.labelSet));
+}
+
+/** How a label set reads in a list: `engine="0", model_name="m"`, or the sum. */
+export const labelSetLabel = (set: string, count: number) => (set === SUMMED ? `all ${count} label sets, summed` : set === '' ? '(no labels)' : set.replace(/",/g, '", '));

@@ -1,12 +1,13 @@
 /**
  * The Speedup simulator: which acceptance profile it projects from (the last Decode run, a
- * Compare row, or a chosen alpha), the drafting cost c, which machine prices a forward
+ * Compare row, figures pasted from vLLM, or a chosen alpha), the drafting cost c, which machine prices a forward
  * (measured here, flat, a preset roofline, custom numbers), and the cost curve t(n) the
  * worker measured in this page. Not in the link.
  */
 import type { StateCreator } from 'zustand';
 import type { CostPoint, WorkerResponse } from '../../worker/protocol.ts';
 import { DEFAULT_CUSTOM, type MachineId, type Roofline } from '../simulator/cost-model.ts';
+import type { VllmImport } from '../simulator/vllm-metrics.ts';
 import type { UiState } from './index.ts';
 
 export interface CostCurve {
@@ -28,8 +29,10 @@ export interface CostMeasurement {
 }
 
 export interface SimulatorState {
-  /** 'decode' (the last Decode run), 'compare:<row key>', or 'alpha' (i.i.d. acceptance at `alpha`). */
+  /** 'decode' (the last Decode run), 'compare:<row key>', 'vllm' (pasted vLLM figures), or 'alpha' (i.i.d. acceptance at `alpha`). */
   source: string;
+  /** vLLM figures pasted in the simulator (its /metrics counters or a list of rates), or null. */
+  vllm: VllmImport | null;
   alpha: number;
   /** Drafting cost per drafted token in plain steps; null = the profile's measured c. */
   c: number | null;
@@ -49,6 +52,7 @@ export interface SimulatorSlice {
 
 export const INITIAL_SIMULATOR: SimulatorState = {
   source: 'decode',
+  vllm: null,
   alpha: 0.7,
   c: null,
   machine: 'measured',

@@ -1,14 +1,16 @@
 /**
  * The Speedup simulator: explains and projects. From a measured acceptance profile (the
- * last Decode run or a Compare row) and a cost curve t(n) (measured in this page, or a
+ * last Decode run, a Compare row, or figures pasted from vLLM's /metrics) and a cost curve t(n) (measured in this page, or a
  * roofline of another machine) it draws the expected speedup for k = 1..8 and the default
- * trees, marks the optimum k, and says which acceptance rate a 1.5× claim needs.
+ * trees, marks the optimum k, says which acceptance rate a 1.5× claim needs, and exports the
+ * choice as vLLM's speculative_config.
  * Loaded on first visit, with the chart library.
  */
 import { CLAIM } from '../simulator/speedup-model.ts';
 import { useStore } from '../store/index.ts';
 import { CostChart, ProjectionChart } from '../simulator/SimulatorCharts.tsx';
 import { SimulatorInputs } from '../simulator/SimulatorInputs.tsx';
+import { SpeculativeConfigExport } from '../simulator/SpeculativeConfigExport.tsx';
 import { KTable, MachinesTable, TreeTable } from '../simulator/SimulatorTables.tsx';
 import { useSimulation } from '../simulator/useSimulation.ts';
 import type { EngineHandle } from '../useEngine.ts';
@@ -59,6 +61,7 @@ export default function SimulatorView({ engine }: { engine: EngineHandle }) {
         <KTable sim={sim} />
         <MachinesTable sim={sim} />
         <TreeTable sim={sim} />
+        <SpeculativeConfigExport sim={sim} />
       </div>
     </div>
   );
