@@ -41,13 +41,13 @@ export function SpeculativeConfigExport({ sim }: { sim: Simulation }) {
   };
 
   return (
-    <section className="settings vllm-export" aria-label="Export to vLLM" data-testid="vllm-export">
+    <section className="vllm-export" aria-label="Export to vLLM" data-testid="vllm-export">
       <h3>Export to vLLM</h3>
       <p className="muted">
         The configuration as vLLM's <code>speculative_config</code>: pass it to <code>vllm serve --speculative-config '…'</code> or{' '}
         <code>LLM(speculative_config=…)</code>. k follows the optimum here (k = {sim.best?.k ?? 'n/a'}) until you set it.
       </p>
-      <div className="controls">
+      <div className="settings">
         <div className="field">
           <label htmlFor={methodId}>Method</label>
           <select id={methodId} name="vllm-method" value={method} onChange={(e) => setMethod(e.target.value as VllmMethod)}>

@@ -22,7 +22,7 @@ export function Summary({ imp, figures }: { imp: VllmImport; figures: Acceptance
   const counts = imp.kind === 'metrics' ? (imp.labelSet === SUMMED ? null : imp.reading.counts[imp.labelSet]) : null;
   const drafts = imp.kind === 'metrics' ? (counts?.drafts ?? imp.reading.labelSets.reduce((s, k) => s + imp.reading.counts[k]!.drafts, 0)) : null;
   return (
-    <small className="muted" data-testid="vllm-summary">
+    <small className="muted wide" data-testid="vllm-summary">
       k = {figures.k}; a₁…a{figures.k} = {figures.perPosition.map(f2).join(', ')}; acceptance rate {figures.acceptanceRate.toFixed(3)}; τ = {f2(figures.tau)}; α ={' '}
       {figures.alpha.toFixed(3)}
       {drafts !== null && `; ${drafts} drafts${imp.kind === 'metrics' && imp.reading.difference ? ' between the snapshots' : ''}`}. vLLM does not report the drafting cost:
@@ -81,25 +81,25 @@ export function VllmInput() {
         <label htmlFor={beforeId}>Earlier /metrics snapshot (optional: the difference is used)</label>
         <textarea id={beforeId} name="vllm-metrics-before" rows={2} spellCheck={false} value={before} onChange={(e) => setBefore(e.target.value)} />
       </div>
-      <div className="buttons">
+      <div className="buttons wide">
         <button type="button" data-testid="vllm-use" disabled={!text.trim()} onClick={use}>
           Use these figures
         </button>
       </div>
       {readError && (
-        <p className="field-problem" role="alert" data-testid="vllm-error">
+        <p className="field-problem wide" role="alert" data-testid="vllm-error">
           {readError}
         </p>
       )}
       {imp?.kind === 'metrics' && imp.reading.labelSets.length > 1 && <LabelSetPicker imp={imp} onChoose={(labelSet) => setSimulator({ vllm: { ...imp, labelSet } })} />}
       {imp && error && (
-        <p className="field-problem" role="alert" data-testid="vllm-figures-error">
+        <p className="field-problem wide" role="alert" data-testid="vllm-figures-error">
           {error}
         </p>
       )}
       {imp && figures && <Summary imp={imp} figures={figures} />}
       {figures?.warnings.map((w) => (
-        <p key={w} className="note" role="status">
+        <p key={w} className="note wide" role="status">
           {w}
         </p>
       ))}
