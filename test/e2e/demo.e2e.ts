@@ -364,6 +364,26 @@ await withSite(async ({ browser, origin, modelId }) => {
     await shot(page, 'simulator.png');
   });
 
+  await check("Speedup simulator: vLLM's /metrics pasted become the profile, a bad paste is refused, the speculative_config export shows the optimum k", async () => {
+    const counters = (engine: string, drafts: number, tokens: number, accepted: number, perPos: number[]) =>
+      [`vllm:spec_decode_num_drafts_total{engine="${engine}",model_name="m"} ${drafts}`, `vllm:spec_decode_num_draft_tokens_total{engine="${engine}",model_name="m"} ${tokens}`,
+        `vllm:spec_decode_num_accepted_tokens_total{engine="${engine}",model_name="m"} ${accepted}`,
+        ...perPos.map((x, i) => `vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="${engine}",model_name="m",position="${i}"} ${x}`)].join('\n');
+    await page.fill('textarea[name="vllm-metrics"]', '# HELP vllm:num_requests_running x\nvllm:num_requests_running 1');
+    await page.click('[data-testid="vllm-use"]');
+    expect(/no vLLM speculative decoding counters/.test(await text(page, '[data-testid="vllm-error"]')), 'a paste without counters was not refused');
+    await page.fill('textarea[name="vllm-metrics"]', `${counters('0', 100, 300, 180, [80, 60, 40])}\n${counters('1', 100, 300, 180, [80, 60, 40])}`);
+    await page.click('[data-testid="vllm-use"]');
+    await page.waitForSelector('[data-testid="vllm-summary"]');
+    const summary = await text(page, '[data-testid="vllm-summary"]');
+    expect(summary.includes('a₁…a3 = 0.80, 0.60, 0.40') && summary.includes('τ = 2.80') && summary.includes('200 drafts'), `summary: ${summary}`);
+    expect((await page.inputValue('select[name="profile"]')) === 'vllm', 'the pasted figures are not the chosen profile');
+    expect((await page.locator('select[name="vllm-label-set"] option').count()) === 3, 'two engines should offer the sum and each');
+    const k = /k = (\d+)/.exec(await text(page, '[data-testid="optimum-k"]'))?.[1];
+    const config = JSON.parse(await text(page, '[data-testid="speculative-config"]')) as { num_speculative_tokens: number; method: string };
+    expect(config.num_speculative_tokens === Number(k) && config.method === 'eagle', `exported ${JSON.stringify(config)}, optimum k = ${k}`);
+  });
+
   await check('Compare and the simulator fit a 390 px screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const view of ['simulator', 'compare']) {
