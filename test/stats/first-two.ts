@@ -11,7 +11,7 @@ import type { LoadedModel } from '../../src/engine/model.ts';
 import { speculativeGenerate, type Acceptance } from '../../src/engine/speculative.ts';
 import { PROCESSORS_OFF, processLogits, type ProcessorSettings } from '../../src/engine/processors.ts';
 import { toProbs, type SamplingParams } from '../../src/engine/sampling.ts';
-import type { Group } from './chi-square.ts';
+import type { Group } from '../../src/engine/chi-square.ts';
 
 /** Sampling with, optionally, the logits processors (off when absent). */
 export type SamplingSetting = SamplingParams & Partial<ProcessorSettings>;

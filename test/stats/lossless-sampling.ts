@@ -11,7 +11,7 @@
  *
  * Configurations run in parallel child processes (sampling-worker.ts), in chunks of seeds;
  * the reference law is computed here meanwhile (first-two.ts), pooled into bins that each
- * expect at least 5 samples (chi-square.ts).
+ * expect at least 5 samples (src/engine/chi-square.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import { loadModel } from '../../src/engine/model.ts';
 import { nodeFiles } from '../../src/engine/node-files.ts';
 import { preparePrompt } from '../../src/engine/prompt.ts';
 import type { Acceptance } from '../../src/engine/speculative.ts';
-import { chiSquareTest, poolCells } from './chi-square.ts';
+import { chiSquareTest, poolCells } from '../../src/engine/chi-square.ts';
 import { exactFirstTwo, type DraftedStats, type SamplingSetting, type FirstTwoReference, type FirstTwoTally, type SampleJob } from './first-two.ts';
 import type { WorkerReply, WorkerRequest } from './sampling-worker.ts';
 
