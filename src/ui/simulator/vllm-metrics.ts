@@ -36,6 +36,8 @@ const COUNTERS = {
 } as const;
 type CounterKey = keyof typeof COUNTERS;
 const BY_NAME = new Map<string, CounterKey>(Object.entries(COUNTERS).map(([k, n]) => [n, k as CounterKey]));
+/** One label set's samples as read, positions keyed by their label. */
+type RawSet = { totals: Partial<Record<Exclude<CounterKey, 'perPosition'>, number>>; positions: Map<number, number> };
 
 /** One label set's counters; perPosition[i] is vLLM's position i. */
 export interface SpecDecodeCounts {
@@ -119,10 +121,10 @@ const labelKey = (labels: Record<string, string>) =>
     .map((k) => `${k}="${quote(labels[k]!)}"`)
     .join(',');
 
-/** One scrape: every spec-decode sample by label set, positions still keyed by their label. */
-function readSnapshot(text: string, what: string): Map<string, { totals: Partial<Record<Exclude<CounterKey, 'perPosition'>, number>>; positions: Map<number, number> }> {
+/** One scrape: every spec-decode sample by label set. */
+function readSnapshot(text: string, what: string): Map<string, RawSet> {
   checkSize(text, what);
-  const out = new Map<string, { totals: Partial<Record<Exclude<CounterKey, 'perPosition'>, number>>; positions: Map<number, number> }>();
+  const out = new Map<string, RawSet>();
   const seen = new Map<string, number>();
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
@@ -165,11 +167,7 @@ function readSnapshot(text: string, what: string): Map<string, { totals: Partial
 }
 
 /** Checks one label set's counters are complete, and makes positions a dense list. */
-function complete(
-  entry: { totals: Partial<Record<Exclude<CounterKey, 'perPosition'>, number>>; positions: Map<number, number> },
-  set: string,
-  what: string,
-): SpecDecodeCounts {
+function complete(entry: RawSet, set: string, what: string): SpecDecodeCounts {
   const who = `${what}${set ? ` {${set}}` : ''}`;
   for (const k of ['drafts', 'draftTokens', 'accepted'] as const) {
     if (entry.totals[k] === undefined) fail(`${who}: ${COUNTERS[k]}_total is missing; paste the whole /metrics text.`);
