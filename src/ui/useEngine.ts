@@ -57,6 +57,8 @@ export interface EngineHandle {
   compare: () => void;
   /** Measure the cost curve t(n) for the Speedup simulator. */
   measureCost: () => void;
+  /** Sample the next tokens speculatively and autoregressively and compare their laws (Decode view). */
+  checkDistribution: () => void;
   /** Load the model again in a fresh worker (after a load error or a crash). */
   reload: () => void;
 }
@@ -264,5 +266,15 @@ export function useEngine(modelId: string): EngineHandle {
     send(worker, { type: 'measure-cost', requestId, context: COST_CONTEXT, maxN: COST_MAX_N, reps: COST_REPS });
   }, []);
 
-  return { run, step, stop, compare, measureCost, reload: start };
+  const checkDistribution = useCallback(() => {
+    const worker = workerRef.current;
+    const s = useStore.getState();
+    if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
+    const { samples, positions } = s.distCheck;
+    const settings = { ...s.settings };
+    const requestId = s.startDistCheck(settings);
+    send(worker, { type: 'dist-check', requestId, settings, samples, positions });
+  }, []);
+
+  return { run, step, stop, compare, measureCost, checkDistribution, reload: start };
 }

@@ -6,7 +6,7 @@
  * starts meanwhile (runtime-start.ts), each session is made as its graph arrives, the
  * smallest decodes warm them up, and the worker says `ready`; the draft model follows
  * (staged-load.ts) and a second `ready` lists it. `run` is decode-run.ts, `compare` compare-run.ts, `measure-cost`
- * measure-cost.ts, `time-forwards` time-forwards.ts; one job at a time, and `stop` aborts it
+ * measure-cost.ts, `time-forwards` time-forwards.ts, `dist-check` dist-check-run.ts; one job at a time, and `stop` aborts it
  * between two steps (or forwards). The runtime (backend, threads) is the load request's, for
  * the worker's lifetime: onnxruntime fixes it when it initialises.
  */
@@ -28,6 +28,7 @@ import { startRuntime } from '../engine/runtime-start.ts';
 import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
+import { distCheckRun } from './dist-check-run.ts';
 import { measureCost } from './measure-cost.ts';
 import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from './staged-load.ts';
 import type { ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
@@ -281,6 +282,9 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       break;
     case 'time-forwards':
       void job('runtime', 'a runtime measurement', req, (m, c) => timeForwards(m, runtime, req, c, post));
+      break;
+    case 'dist-check':
+      void job('dist-check', 'a distribution check', req, (m, c) => distCheckRun(m, req, c, post));
       break;
     case 'stop':
       if (running && running.stepsAtStop === null) {

@@ -1,11 +1,11 @@
 /**
  * The messages between the UI and the engine worker (protocol v2), as two discriminated
  * unions shared by both sides, so that a misspelt or incomplete message is a compile error.
- * In: `{ type, ... }` (load, run, compare, measure-cost, time-forwards, stop). Out:
+ * In: `{ type, ... }` (load, run, compare, measure-cost, time-forwards, dist-check, stop). Out:
  * `{ status, ... }` (loading, model-info, progress, ready, steps, run-result, complete,
  * compare-progress, compare-prompt, compare-complete, cost-progress, cost-curve,
- * forward-times, error). The worker does one job at a time (a run, a comparison or a
- * measurement); `stop` ends whichever it is.
+ * forward-times, dist-progress, dist-check-complete, error). The worker does one job at a
+ * time (a run, a comparison, a measurement or a check); `stop` ends whichever it is.
  *
  * A `run` decodes the prompt twice, one after the other: speculatively with the chosen
  * drafter, then autoregressively (drafter `none`, the same sampling settings and seed) as
@@ -30,6 +30,11 @@
  * times bare 1-token and (k+1)-token forwards in one worker, and `forward-times` says which
  * runtime measured them.
  *
+ * A `dist-check` is losslessness under sampling made visible: N seeded samples of the next
+ * few tokens after the prompt, speculatively and autoregressively, and per position the two
+ * histograms, their total variation and a chi-square test of homogeneity
+ * (src/engine/dist-check.ts).
+ *
  * Everything here is structured-clone data: no tensors, sessions or class instances.
  */
 import type {
@@ -42,6 +47,7 @@ import type {
   StopReason,
 } from '../engine/index.ts';
 import type { PairFigures, RunCost, StepProfile } from '../engine/bench-figures.ts';
+import type { PositionCheck } from '../engine/dist-check.ts';
 import type { PromptSuites, SuiteName } from '../engine/suites.ts';
 
 /** What a run decodes and how: everything a shared link must carry to reproduce it. */
@@ -116,6 +122,16 @@ export type WorkerRequest =
       tokens: number[];
       /** Timed forwards per size (after one untimed round); the median is kept. */
       reps: number;
+    }
+  | {
+      type: 'dist-check';
+      requestId: number;
+      /** The prompt, sampling and drafter settings to check (maxTokens and seed are not used). */
+      settings: RunSettings;
+      /** Seeds 0..samples-1, one speculative and one autoregressive decode each (DIST_SAMPLES limits). */
+      samples: number;
+      /** Tokens after the prompt whose marginal laws are compared (DIST_POSITIONS limits). */
+      positions: number;
     }
   /** Interrupt the job in progress (a decode, a comparison, a measurement); its closing message says stopped: true. */
   | { type: 'stop' };
@@ -226,7 +242,24 @@ export interface CostPoint {
 }
 
 /** Which job failed: the UI's Retry repeats that job. */
-export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost' | 'runtime';
+export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost' | 'runtime' | 'dist-check';
+
+/** Bounds and defaults of a distribution check's request. */
+export const DIST_SAMPLES = { min: 100, max: 20_000, default: 2000 } as const;
+export const DIST_POSITIONS = { min: 1, max: 8, default: 3 } as const;
+
+/** What a distribution check found (src/engine/dist-check.ts names the figures). */
+export interface DistCheckResult {
+  samples: number;
+  /** One per position 1..n: the two histograms (top tokens + rest), TVD, chi-square and p. */
+  positions: PositionCheck[];
+  alpha: number;
+  pass: boolean;
+  /** The first position with p <= alpha, or null on a PASS. */
+  failedPosition: number | null;
+  /** The speculative decodes used a lossy acceptance rule (typical). */
+  lossy: boolean;
+}
 
 /** Worker -> UI. */
 export type WorkerResponse =
@@ -280,4 +313,8 @@ export type WorkerResponse =
   | { status: 'cost-stopped'; requestId: number }
   /** time-forwards: the median forward time per size, on the runtime this worker runs. */
   | { status: 'forward-times'; requestId: number; runtime: RuntimeSetting; context: number; reps: number; points: CostPoint[] }
+  /** Samples finished so far (each: one speculative and one autoregressive decode). */
+  | { status: 'dist-progress'; requestId: number; done: number; total: number }
+  /** result is null when Stop ended the check early. */
+  | { status: 'dist-check-complete'; requestId: number; stopped: boolean; result: DistCheckResult | null }
   | { status: 'error'; phase: ErrorPhase; requestId?: number; message: string };

@@ -58,6 +58,7 @@ export function usesLater(req: WorkerRequest, later: readonly ModelPart[]): bool
   const uses = (part: ModelPart) => later.includes(part);
   switch (req.type) {
     case 'run':
+    case 'dist-check':
       return (req.settings.drafter === 'draft-model' && uses('draft_model')) || (req.settings.drafter.startsWith('heads') && uses('heads'));
     case 'compare':
       return req.settings.configs.some((c) => (c.drafter === 'draft-model' && uses('draft_model')) || (c.drafter.startsWith('heads') && uses('heads')));

@@ -2,9 +2,10 @@
  * The page's one zustand store, combined from slices: model (load status), settings (the
  * controls, mirrored in the link), run (the current decode and its baseline), stepper (the
  * trace on show and the position in it), compare (the Compare view's comparison and
- * results), simulator (the Speedup simulator's inputs and the measured cost curve).
+ * results), simulator (the Speedup simulator's inputs and the measured cost curve),
+ * distCheck (the Decode view's distribution check).
  * `receive` folds every worker message into the state, so the protocol is handled in one
- * place (the compare and cost messages by their slices' receive functions).
+ * place (the compare, cost and distribution-check messages by their slices' receive functions).
  *
  * Only serialisable data lives here: no Worker, no onnxruntime objects. Components read it
  * with one selector per value (useShallow when a selector builds an object or array).
@@ -13,6 +14,7 @@ import { create } from 'zustand';
 import type { WorkerResponse } from '../../worker/protocol.ts';
 import { parseTraceText } from '../trace-file.ts';
 import { createCompareSlice, receiveCompare, type CompareSlice } from './compare-slice.ts';
+import { createDistCheckSlice, receiveDistCheck, type DistCheckSlice } from './dist-check-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { appendSteps, createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
@@ -23,11 +25,15 @@ export interface ReceiveSlice {
   receive: (msg: WorkerResponse) => void;
 }
 
-export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & CompareSlice & SimulatorSlice & ReceiveSlice;
+export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & CompareSlice & SimulatorSlice & DistCheckSlice & ReceiveSlice;
 
-/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison, a cost or runtime measurement. */
+/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison, a cost or runtime measurement, a distribution check. */
 export const selectEngineBusy = (s: UiState) =>
-  s.run.status === 'running' || s.compare.status === 'running' || s.simulator.cost.status === 'measuring' || s.model.runtimeProbe.timing;
+  s.run.status === 'running' ||
+  s.compare.status === 'running' ||
+  s.simulator.cost.status === 'measuring' ||
+  s.model.runtimeProbe.timing ||
+  s.distCheck.status === 'running';
 
 export const useStore = create<UiState>()((set, get, api) => ({
   ...createModelSlice(set, get, api),
@@ -36,9 +42,10 @@ export const useStore = create<UiState>()((set, get, api) => ({
   ...createStepperSlice(set, get, api),
   ...createCompareSlice(set, get, api),
   ...createSimulatorSlice(set, get, api),
+  ...createDistCheckSlice(set, get, api),
   receive: (msg) => {
     const s = get();
-    const handled = receiveCompare(s, msg) ?? receiveCost(s, msg);
+    const handled = receiveCompare(s, msg) ?? receiveCost(s, msg) ?? receiveDistCheck(s, msg);
     if (handled) {
       set(handled);
       return;
@@ -113,6 +120,8 @@ export const useStore = create<UiState>()((set, get, api) => ({
       case 'cost-curve':
       case 'cost-stopped':
       case 'forward-times':
+      case 'dist-progress':
+      case 'dist-check-complete':
         break;
       default: {
         const unknown: never = msg;
