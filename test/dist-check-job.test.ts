@@ -1,7 +1,9 @@
 /**
  * The worker's `dist-check` job (src/worker/dist-check-run.ts) in Node on the test model:
  * with the smallest allowed N, the default heads drafter with lossless acceptance passes and
- * Medusa's typical acceptance (lossy) fails, at temperature 0.7 on the page's default prompt.
+ * Medusa's typical acceptance (lossy) fails, at temperature 0.7, on the two tokens after the
+ * prompt `npm run test:stats` chose because the heads' first draft there is both accepted and
+ * rejected (test/stats/lossless-sampling.ts says why).
  * Seeds are 0..N-1, so each verdict is a fixed function of the model, not a coin flip; the
  * typical bias is gross (the heads' guess taken outright instead of with probability p), so
  * it shows far below p = 0.001 even at N = 100. Also: Stop, and the refusal of greedy settings.
@@ -27,8 +29,8 @@ afterAll(async () => {
 
 const control = (): RunControl => ({ controller: new AbortController(), stepsAtStop: null, steps: 0 });
 const N = DIST_SAMPLES.min;
-const POSITIONS = 3;
-/** Each sample is two short decodes; on a loaded 2-core machine N = 100 takes up to about a minute. */
+const POSITIONS = 2;
+/** Each sample is two short decodes; on a loaded 2-core machine N = 100 takes up to about 40 s. */
 const SLOW = 300_000;
 
 async function check(settings: RunSettings): Promise<{ result: DistCheckResult; msgs: WorkerResponse[] }> {
@@ -39,7 +41,7 @@ async function check(settings: RunSettings): Promise<{ result: DistCheckResult; 
   return { result: last.result, msgs };
 }
 
-const sampling: RunSettings = { ...DEFAULT_SETTINGS, temperature: 0.7 };
+const sampling: RunSettings = { ...DEFAULT_SETTINGS, temperature: 0.7, prompt: 'to pass, it came to' };
 
 describe('dist-check job', () => {
   it('lossless speculative sampling passes: every position p > 0.001', { timeout: SLOW }, async () => {
@@ -48,7 +50,7 @@ describe('dist-check job', () => {
     expect(result.failedPosition).toBeNull();
     expect(result.lossy).toBe(false);
     expect(result.samples).toBe(N);
-    expect(result.positions.map((p) => p.position)).toEqual([1, 2, 3]);
+    expect(result.positions.map((p) => p.position)).toEqual([1, 2]);
     for (const p of result.positions) {
       expect(p.pValue).toBeGreaterThan(result.alpha);
       // both histograms count every sample (top tokens + the rest)
