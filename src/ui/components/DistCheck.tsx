@@ -32,7 +32,7 @@ function Verdict({ result }: { result: DistCheckResult }) {
   );
 }
 
-function DistResult({ result }: { result: DistCheckResult }) {
+export function DistResult({ result }: { result: DistCheckResult }) {
   const vocab = useStore(selectVocab);
   const label = (t: number | null) => (t === null ? 'the rest' : tokenText(vocab, t));
   return (
@@ -111,7 +111,17 @@ export function DistCheck({ engine }: { engine: EngineHandle }) {
           {d.error}
         </p>
       )}
-      {d.status === 'done' && d.result && <DistResult result={d.result} />}
+      {d.status === 'done' && d.result && (
+        <>
+          {d.settings && (
+            <p className="muted" data-testid="dist-settings">
+              Measured with drafter {d.settings.drafter}, {d.settings.acceptance} acceptance, temperature {d.settings.temperature}, top-k{' '}
+              {d.settings.topK}, top-p {d.settings.topP}.
+            </p>
+          )}
+          <DistResult result={d.result} />
+        </>
+      )}
     </section>
   );
 }
