@@ -138,8 +138,8 @@ function Verdict() {
         <p key="dist" className="verdict" data-testid="lossless-sampling">
           Sampling at temperature {settings.temperature}: lossless means the same <em>distribution</em>, not the same sample. Each draft is
           accepted with probability min(1, p/q) and a rejection is replaced from the residual, so every token is distributed exactly as the
-          target alone would draw it; the two runs use their random numbers differently, so their texts differ. Greedy decoding
-          (temperature 0) shows token-for-token identity.
+          target alone would draw it; the two runs use their random numbers differently, so their texts differ. The distribution
+          check below tests it on many samples; greedy decoding (temperature 0) shows token-for-token identity.
         </p>,
       );
     }
