@@ -56,6 +56,12 @@ describe('distribution check state', () => {
     useStore.getState().receive({ status: 'error', phase: 'dist-check', requestId: id, message: 'set a temperature above 0' });
     expect(useStore.getState().distCheck).toMatchObject({ status: 'error', error: 'set a temperature above 0' });
   });
+
+  it('a crashed worker ends a check in flight, so the engine is not left busy', () => {
+    useStore.getState().startDistCheck(DEFAULT_SETTINGS);
+    useStore.getState().failModel({ kind: 'crash', message: 'The engine worker stopped unexpectedly.' });
+    expect(useStore.getState().distCheck).toMatchObject({ status: 'error', error: 'The engine worker stopped unexpectedly.' });
+  });
 });
 
 describe('distribution check result', () => {

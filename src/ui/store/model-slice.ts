@@ -87,6 +87,7 @@ export const createModelSlice: StateCreator<UiState, [], [], ModelSlice> = (set)
       compare: s.compare.status === 'running' ? { ...s.compare, status: 'error', progress: null, error: error.message } : s.compare,
       simulator:
         s.simulator.cost.status === 'measuring' ? { ...s.simulator, cost: { ...s.simulator.cost, status: 'error', error: error.message } } : s.simulator,
+      distCheck: s.distCheck.status === 'running' ? { ...s.distCheck, status: 'error', error: error.message } : s.distCheck,
     })),
 });
 
