@@ -270,6 +270,8 @@ export function useEngine(modelId: string): EngineHandle {
     const worker = workerRef.current;
     const s = useStore.getState();
     if (!worker || s.model.phase !== 'ready' || selectEngineBusy(s)) return;
+    const problem = selectRunProblem(s);
+    if (problem) return s.failDistCheck(problem);
     const { samples, positions } = s.distCheck;
     const settings = { ...s.settings };
     const requestId = s.startDistCheck(settings);

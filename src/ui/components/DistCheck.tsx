@@ -8,6 +8,7 @@
 import { lazy, Suspense } from 'react';
 import { DIST_POSITIONS, DIST_SAMPLES, type DistCheckResult } from '../../worker/protocol.ts';
 import { selectEngineBusy, selectVocab, useStore } from '../store/index.ts';
+import { selectRunProblem } from '../store/run-problem.ts';
 import { tokenText } from '../tokens.ts';
 import type { EngineHandle } from '../useEngine.ts';
 import { NumberField } from './NumberField.tsx';
@@ -76,6 +77,7 @@ export function DistCheck({ engine }: { engine: EngineHandle }) {
   const setDistCheck = useStore((s) => s.setDistCheck);
   const ready = useStore((s) => s.model.phase === 'ready');
   const busy = useStore(selectEngineBusy);
+  const problem = useStore(selectRunProblem);
   if (!(temperature > 0)) return null;
   const running = d.status === 'running';
   return (
@@ -91,7 +93,8 @@ export function DistCheck({ engine }: { engine: EngineHandle }) {
           onCommit={(samples) => setDistCheck({ samples })} />
         <NumberField label="positions" name="dist-positions" value={d.positions} min={DIST_POSITIONS.min} max={DIST_POSITIONS.max} integer disabled={running}
           onCommit={(positions) => setDistCheck({ positions })} />
-        <button type="button" data-testid="dist-check-start" disabled={!ready || busy} onClick={engine.checkDistribution}>
+        <button type="button" data-testid="dist-check-start" disabled={!ready || busy || problem !== null}
+          title={problem ?? undefined} onClick={engine.checkDistribution}>
           Check the distribution
         </button>
         {running && (
