@@ -51,10 +51,12 @@ def finish(args, cfg, root, out, fixtures, work, t_start, timings, tok, splits, 
         corpus_tokens=corpus_tokens,
         training={"base": base_ck["info"], "heads": heads_ck["info"], "draft_model": draft_ck["info"]},
         stage_wall_s=timings,
-        pipeline_wall_s=round(sum(timings.values()), 1),
+        resumed=bool(args.resume),
         onnx_bytes={k: os.path.getsize(os.path.join(out, v)) for k, v in files.items()},
         command=f"python3 train/pipeline.py --config {args.config} --seed {args.seed}",
     )
+    if not args.resume:  # a resumed run's stage times hold only their resumed parts
+        card["pipeline_wall_s"] = round(time.time() - t_start, 1)
     with open(os.path.join(out, "card.json"), "w") as f:
         json.dump(card, f, indent=2)
     if args.config == "full" and os.path.abspath(out) == os.path.join(root, "public", "models", cfg.id):

@@ -47,7 +47,9 @@ def render(card: dict) -> str:
         f"{fmt_int(tr['heads'].get('lookahead_positions', 0))} greedy-lookahead positions of real text "
         f"({tr['heads'].get('lookahead_wall_s', 0)} s), {tr['heads']['wall_s']} s of training; "
         f"draft model {tr['draft_model']['steps']} steps of distillation ({tr['draft_model']['wall_s']} s)."
-        + (f" Whole pipeline: {card['pipeline_wall_s']} s." if "pipeline_wall_s" in card else ""),
+        + (f" Whole pipeline: {card['pipeline_wall_s']} s." if "pipeline_wall_s" in card else "")
+        + (" This card comes from a run continued with --resume: each stage's time below counts only its resumed "
+           "part, each training loop's wall_s all of its steps." if card.get("resumed") else ""),
         "",
         "| validation | base nats/token | base bits/byte | draft nats/token | draft bits/byte |",
         "|---|---:|---:|---:|---:|",
