@@ -3,7 +3,8 @@
  * the recorded example on show while the model downloads; a greedy decode with the default
  * drafter (heads) whose output is identical to the baseline, with a speedup; stepping the
  * trace with the keyboard; export, import, and a clear error for a corrupt file; Stop
- * within one decode step; a shared link reproducing the same tokens; link values that
+ * within one decode step; a shared link reproducing the same tokens; the distribution check
+ * at temperature 0.7 (PASS for lossless heads, FAIL for typical acceptance); link values that
  * fall back; a small comparison in the Compare view (table, charts, CSV and JSON export,
  * import, a bad file, Cancel); the Speedup simulator (a chart, an optimum k, the measured
  * cost curve, machines); load errors and worker crashes with Retry; a clean console; the
@@ -241,6 +242,34 @@ await withSite(async ({ browser, origin, modelId }) => {
     await p.locator('body').press('ArrowRight');
     await shot(p, 'phone-trace.png');
     await p.close();
+  });
+
+  await check('the distribution check at temperature 0.7: PASS for lossless heads, FAIL (a position named) for typical acceptance', async () => {
+    const DIST_TIMEOUT_MS = 600_000;
+    await page.selectOption('#drafter', 'heads');
+    await page.fill('input[name="k"]', '4');
+    await page.fill('input[name="temperature"]', '0.7');
+    await page.fill('textarea[name="prompt"]', 'In the beginning God created the heaven and the earth.');
+    await page.fill('input[name="dist-samples"]', '100');
+    await page.fill('input[name="dist-positions"]', '3');
+    const verdictOf = async (acceptance: 'lossless' | 'typical') => {
+      await page.check(`input[name="acceptance"][value="${acceptance}"]`);
+      await page.click('[data-testid="dist-check-start"]');
+      await page.waitForSelector('[data-testid="dist-progress"]', { timeout: TIMEOUT_MS });
+      await page.waitForSelector('[data-testid="dist-verdict"]', { timeout: DIST_TIMEOUT_MS });
+      await page.waitForSelector('[data-testid="dist-chart-3"] svg', { timeout: TIMEOUT_MS });
+      const verdict = page.locator('[data-testid="dist-verdict"]');
+      return { pass: await verdict.getAttribute('data-pass'), failed: await verdict.getAttribute('data-failed-position'), text: (await verdict.textContent()) ?? '' };
+    };
+    const lossless = await verdictOf('lossless');
+    expect(lossless.pass === 'true', `lossless heads failed the distribution check: ${lossless.text}`);
+    console.log(`        lossless: ${lossless.text.trim()}`);
+    const rows = await page.locator('[data-testid="dist-table"] tbody tr').count();
+    expect(rows === 3, `expected one row per position, got ${rows}`);
+    const typical = await verdictOf('typical');
+    expect(typical.pass === 'false' && /^[1-3]$/.test(typical.failed ?? ''), `typical acceptance did not fail the check: ${typical.text}`);
+    console.log(`        typical: ${typical.text.trim()}`);
+    await page.check('input[name="acceptance"][value="lossless"]');
   });
 
   await check('bad values in a link fall back with a note, and the page works', async () => {
