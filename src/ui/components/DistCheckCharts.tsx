@@ -29,7 +29,7 @@ export default function DistCheckCharts({ result, label }: { result: DistCheckRe
               <ChartPatterns chartId={chartId} count={2} />
               <CartesianGrid strokeDasharray="3 3" stroke="#ddd" />
               <XAxis dataKey="token" interval={0} angle={-30} textAnchor="end" height={48} tick={{ fontSize: 11 }} />
-              <YAxis domain={[0, 1]} tickFormatter={pct} width={44} />
+              <YAxis domain={[0, 1]} tickFormatter={pct} width={52} />
               <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v) : String(v))} />
               {SERIES.map((name, j) => {
                 const st = seriesStyle(j);
