@@ -1,7 +1,8 @@
 /**
- * One `dist-check` request in the worker: for seeds 0..N-1, the next few tokens after the
- * prompt decoded speculatively (the chosen drafter and acceptance) and autoregressively (the
- * same sampling settings and seed), then per position the two marginal histograms and their
+ * One `dist-check` request in the worker: the next few tokens after the prompt decoded N times
+ * speculatively (the chosen drafter and acceptance; seeds 0..N-1) and N times autoregressively
+ * (the same sampling settings; seeds N..2N-1, so the two samples are independent, as the
+ * two-sample test assumes), then per position the two marginal histograms and their
  * test (src/engine/dist-check.ts). Lossless speculative sampling draws every token from the
  * target's law, so the histograms should differ only by sampling noise. A Stop ends the check
  * within one decode and posts no verdict (a part of the seeds would test a smaller N).
@@ -49,7 +50,7 @@ export async function distCheckRun(
   for (let seed = 0; seed < samples && !signal.aborted; seed++) {
     for (const kind of ['spec', 'baseline'] as const) {
       const r = await speculativeGenerate(model, kind === 'spec' ? drafter : null, settings.prompt, {
-        ...specOptions({ ...settings, seed, maxTokens: positions }, kind),
+        ...specOptions({ ...settings, seed: kind === 'spec' ? seed : samples + seed, maxTokens: positions }, kind),
         // An EOS is a token like any other here: every sample must reach every position.
         stopAtEos: false,
         signal,
