@@ -84,8 +84,9 @@ export function DistCheck({ engine }: { engine: EngineHandle }) {
     <section className="dist-check" data-testid="dist-check" aria-label="Distribution check">
       <h3>Distribution check</h3>
       <p className="muted">
-        Decodes the next {d.positions} tokens after the prompt {d.samples} times (seeds 0..{d.samples - 1}), speculatively
-        {acceptance === 'typical' ? ' with typical acceptance' : ''} and autoregressively, at the current settings, and tests per position whether
+        Decodes the next {d.positions} tokens after the prompt {d.samples} times speculatively
+        {acceptance === 'typical' ? ' with typical acceptance' : ''} (seeds 0..{d.samples - 1}) and {d.samples} times autoregressively
+        (seeds {d.samples}..{2 * d.samples - 1}), at the current settings, and tests per position whether
         the two samples share one law (chi-square, p &gt; 0.001 passes).
       </p>
       <div className="dist-controls">
