@@ -18,12 +18,12 @@ import {
   usesPMin,
   usesTree,
 } from '../store/settings.ts';
-import { selectPosition, selectSteps } from '../store/stepper-slice.ts';
 import { selectRunProblem } from '../store/run-problem.ts';
+import { selectPosition, selectSteps } from '../store/stepper-slice.ts';
 import type { EngineHandle } from '../useEngine.ts';
 import { NumberField } from './NumberField.tsx';
-
 import { PromptNotes } from './PromptNotes.tsx';
+
 const DRAFTER_HELP: Record<DrafterName, string> = {
   none: 'no drafts: plain autoregressive decoding',
   heads: 'Medusa heads: a chain of each head’s top-1 guess, from one small forward',
@@ -41,8 +41,8 @@ function PromptBox() {
     <div className="field prompt-field">
       <label htmlFor={id}>Prompt</label>
       <textarea id={id} name="prompt" rows={4} value={prompt} onChange={(e) => setSetting('prompt', e.target.value)} />
-      <label className="inline">
       <PromptNotes />
+      <label className="inline">
         Presets{' '}
         <select
           name="preset"
