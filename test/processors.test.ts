@@ -135,7 +135,7 @@ describe('the settings', () => {
     }
   });
 
-  it('the link: round trip, and bad values fall back to off with a note', () => {
+  it('the link: round trip, and bad values fall back to the defaults with a note', () => {
     const on = { ...DEFAULT_SETTINGS, repetitionPenalty: 1.3, noRepeatNgramSize: 3 };
     const q = settingsToQuery(on);
     expect(new URLSearchParams(q).get('repetition_penalty')).toBe('1.3');
@@ -144,7 +144,7 @@ describe('the settings', () => {
     const bad = settingsFromQuery('?repetition_penalty=0&no_repeat_ngram_size=2.5');
     expect(bad.settings).toEqual(DEFAULT_SETTINGS);
     expect(bad.problems).toEqual([
-      'repetition_penalty="0" in the link is not a number from 0.05 to 10 (1 = off); using 1.',
+      `repetition_penalty="0" in the link is not a number from 0.05 to 10 (1 = off); using ${DEFAULT_SETTINGS.repetitionPenalty}.`,
       'no_repeat_ngram_size="2.5" in the link is not a whole number from 0 to 64; using 0.',
     ]);
     expect(settingsFromQuery('?repetition_penalty=abc').problems).toHaveLength(1);
