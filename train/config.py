@@ -2,10 +2,10 @@
 model the page ships; `smoke`, a few steps of a tiny model for CI).
 
 Why these numbers (`full`), measured on this 2-core machine:
-  vocabulary 3072, tokenizer text 70% prose: 13% of King James word occurrences need more
+  vocabulary 3072, tokenizer text 70% prose: 14% of King James word occurrences need more
       than one token (22% at 2048 from a half-and-half text, 10.5% at 4096); a word split
       into pieces is where sampled prose invents words. 4096 would double the Medusa heads'
-      cost (4 x V x C a step) for 2.5 points less.
+      cost (4 x V x C a step) for 3 points less (train/vocab_study.py measures all of these).
   prose share 0.6 of every batch: the page's headline suite is prose, and the King James
       train split (about 1.05M tokens) takes several epochs to learn; code (about 2.9M
       tokens) gets one epoch.
