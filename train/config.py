@@ -9,11 +9,13 @@ Why these numbers (`full`), measured on this 2-core machine:
   prose share 0.6 of every batch: the page's headline suite is prose, and the King James
       train split (about 1.05M tokens) takes several epochs to learn; code (about 2.9M
       tokens) gets one epoch.
-  base steps 1000 x 32 x 256 (8.2M tokens, 4.9M of them prose): about 36 minutes on an idle
-      2-core machine (2.1 s a step), so the whole pipeline stays near an hour, inside the
-      2-hour budget, leaving room for the heads' greedy rollouts and the draft model.
+  base steps 1000 x 32 x 256 (8.2M tokens, 4.9M of them prose): 2.1 s a step on an idle
+      2-core machine, so about 36 minutes; with the heads' greedy rollouts and the draft model
+      the pipeline should take about an hour, inside the 2-hour budget (not yet timed from
+      scratch on an idle machine; card.json holds each stage's measured time).
   heads: 16 x 64 greedy rollouts of 48 tokens plus greedy lookahead from 48 x 24 x 192 real
-      positions, 500 steps; draft model: 300 steps of distillation (both about 15 minutes).
+      positions, 500 steps (12 minutes on a shared machine); draft model: 300 steps of
+      distillation (10 minutes there).
 """
 from __future__ import annotations
 
