@@ -1,8 +1,8 @@
 /** The Chooser: exact enumeration of outcomes, and rng-backed choices that log their draws. */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser, totalVariation } from '../src/engine/choice.ts';
-import { Rng } from '../src/engine/rng.ts';
+import { distribution, enumerate, rngChooser, totalVariation } from '../src/engine/decoding/choice.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
 
 describe('enumerate', () => {
   it('lists each branch of accept with its probability', () => {

@@ -16,8 +16,8 @@ import { parseFlags, UsageError, type FlagSpecs } from '../src/cli/args.ts';
 import { parseConfigList, parseConfigSpec } from '../src/cli/bench-configs.ts';
 import { resolveModelDir } from '../src/cli/model-arg.ts';
 import { parseRunConfig } from '../src/cli/run-config.ts';
-import { parsePromptSuites, suitePrompts } from '../src/engine/suites.ts';
-import { parseTrace } from '../src/engine/trace.ts';
+import { parsePromptSuites, suitePrompts } from '../src/engine/bench/suites.ts';
+import { parseTrace } from '../src/engine/trace/trace.ts';
 import { MODEL_DIR, ROOT } from './model-paths.ts';
 import { CLI_ALL } from './tiers.ts';
 

@@ -13,7 +13,7 @@ import { MAX_K } from '../src/ui/store/settings.ts';
 import { spread, summariseCompare } from '../src/ui/compare/summary.ts';
 import { useStore } from '../src/ui/store/index.ts';
 import { baselineTemperatures, configLabel } from '../src/worker/compare-config.ts';
-import type { PairFigures, StepProfile } from '../src/engine/bench-figures.ts';
+import type { PairFigures, StepProfile } from '../src/engine/bench/figures.ts';
 import type { CompareCell, CompareConfig } from '../src/worker/protocol.ts';
 
 const cell = (p: Partial<CompareCell> = {}): CompareCell => ({

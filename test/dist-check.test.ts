@@ -1,11 +1,11 @@
 /**
- * The distribution check's statistics (src/engine/dist-check.ts) on cases done on paper: a
+ * The distribution check's statistics (src/engine/bench/dist-check.ts) on cases done on paper: a
  * 2 x 2 table whose cells all expect 20, identical samples (p = 1), disjoint ones (p ~ 0),
  * the pooling of columns that expect fewer than 5, and the total variation distance.
  */
 import { describe, expect, it } from 'vitest';
 
-import { checkPosition, distVerdict, homogeneityTest, totalVariation } from '../src/engine/dist-check.ts';
+import { checkPosition, distVerdict, homogeneityTest, totalVariation } from '../src/engine/bench/dist-check.ts';
 
 const counts = (o: Record<number, number>) => new Map(Object.entries(o).map(([t, c]) => [Number(t), c]));
 

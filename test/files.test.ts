@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { MissingModelFileError, urlFiles } from '../src/engine/files.ts';
+import { MissingModelFileError, urlFiles } from '../src/engine/runtime/files.ts';
 
 function stubFetch(routes: Record<string, () => Response>): typeof fetch {
   return (async (input: RequestInfo | URL) => {

@@ -1,5 +1,5 @@
 /**
- * The GPU KV cache (src/engine/kv-cache-gpu.ts) against a fake GPUDevice in Node, whose
+ * The GPU KV cache (src/engine/runtime/kv-cache-gpu.ts) against a fake GPUDevice in Node, whose
  * buffers are Float32Arrays and whose copyBufferToBuffer runs at submit: after the same
  * appends, truncates and gathers it holds exactly what the CPU cache holds, it adopts the
  * present.* tensors it is given, and it leaves no buffer behind. A real browser's WebGPU is
@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { KVCache, type KVShape } from '../src/engine/kv-cache.ts';
-import { GpuKVCache, rowRuns } from '../src/engine/kv-cache-gpu.ts';
-import { ort, type GpuBufferLike, type GpuDeviceLike } from '../src/engine/session.ts';
+import { KVCache, type KVShape } from '../src/engine/runtime/kv-cache.ts';
+import { GpuKVCache, rowRuns } from '../src/engine/runtime/kv-cache-gpu.ts';
+import { ort, type GpuBufferLike, type GpuDeviceLike } from '../src/engine/runtime/session.ts';
 
 class FakeBuffer implements GpuBufferLike {
   readonly data: Float32Array;

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { KVCache } from '../src/engine/kv-cache.ts';
-import { ort } from '../src/engine/session.ts';
+import { KVCache } from '../src/engine/runtime/kv-cache.ts';
+import { ort } from '../src/engine/runtime/session.ts';
 
 const shape = { nLayer: 2, nHead: 3, headDim: 4 };
 const code = (l: number, h: number, p: number, d: number) => l * 1e6 + h * 1e4 + p * 10 + d;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { lmIoNames, loadModel, parseConfig } from '../src/engine/index.ts';
-import { nodeFiles } from '../src/engine/node-files.ts';
+import { nodeFiles } from '../src/engine/runtime/node-files.ts';
 import { MODEL_DIR } from './model-paths.ts';
 
 const FILES = ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/heads.onnx', 'onnx/draft_model.onnx'];

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { softmaxRow } from '../src/engine/drafters/heads.ts';
-import { probOf, rowStats, topEntriesOfRow, topTokens } from '../src/engine/logit-stats.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { topEntries } from '../src/engine/verify.ts';
+import { probOf, rowStats, topEntriesOfRow, topTokens } from '../src/engine/decoding/logit-stats.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { topEntries } from '../src/engine/verify/chain.ts';
 
 describe('logit statistics', () => {
   it('a hand-checkable row: logits [0, ln 3, 0] -> probabilities [1/5, 3/5, 1/5]', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createDrafter, type DrafterSettings } from '../src/engine/drafters/index.ts';
 import type { LoadedModel } from '../src/engine/index.ts';
-import { speculativeGenerate } from '../src/engine/speculative.ts';
+import { speculativeGenerate } from '../src/engine/decoding/speculative.ts';
 import { loadTestModel } from './model-paths.ts';
 import { SOAK_STEPS as STEPS } from './tiers.ts';
 

@@ -16,7 +16,7 @@ import {
   type LoadedModel,
   type MetricsStep,
 } from '../src/engine/index.ts';
-import { chainSpec } from '../src/engine/tree.ts';
+import { chainSpec } from '../src/engine/decoding/tree.ts';
 import { loadTestModel } from './model-paths.ts';
 
 const timings = (draftMs: number, forwardMs: number) => ({ draftMs, forwardMs, verifyMs: 0, acceptMs: 0, totalMs: draftMs + forwardMs });

@@ -1,13 +1,13 @@
 /**
- * Loading a model in stages (src/engine/model.ts addModelPart): the page says ready with the
+ * Loading a model in stages (src/engine/runtime/model.ts addModelPart): the page says ready with the
  * base model and the heads, then adds the draft model; the staged model decodes exactly as
  * one loaded whole, and a part it has already is left alone.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { createDrafter, loadModel, speculativeGenerate, type LoadedModel } from '../src/engine/index.ts';
-import { addModelPart } from '../src/engine/model.ts';
-import { nodeFiles } from '../src/engine/node-files.ts';
+import { addModelPart } from '../src/engine/runtime/model.ts';
+import { nodeFiles } from '../src/engine/runtime/node-files.ts';
 import { MODEL_DIR } from './model-paths.ts';
 
 const models: LoadedModel[] = [];

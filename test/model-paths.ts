@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadModel, type LoadedModel, type ModelPart } from '../src/engine/index.ts';
-import { nodeFiles } from '../src/engine/node-files.ts';
+import { nodeFiles } from '../src/engine/runtime/node-files.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 

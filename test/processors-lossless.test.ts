@@ -16,12 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDrafter, type DrafterSettings } from '../src/engine/drafters/index.ts';
 import type { Draft, DraftSkip, Drafter } from '../src/engine/drafters/types.ts';
 import { generate, type LoadedModel } from '../src/engine/index.ts';
-import { processLogits, type ProcessorSettings } from '../src/engine/processors.ts';
-import { preparePrompt } from '../src/engine/prompt.ts';
-import { toProbs, type SamplingParams } from '../src/engine/sampling.ts';
-import { speculativeGenerate, type SpecOptions } from '../src/engine/speculative.ts';
-import { buildTrace, parseTrace, replayTrace, traceToJson } from '../src/engine/trace.ts';
-import { DEFAULT_TREES, type DefaultTreeName } from '../src/engine/tree.ts';
+import { processLogits, type ProcessorSettings } from '../src/engine/decoding/processors.ts';
+import { preparePrompt } from '../src/engine/decoding/prompt.ts';
+import { toProbs, type SamplingParams } from '../src/engine/decoding/sampling.ts';
+import { speculativeGenerate, type SpecOptions } from '../src/engine/decoding/speculative.ts';
+import { buildTrace, parseTrace, replayTrace, traceToJson } from '../src/engine/trace/trace.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../src/engine/decoding/tree.ts';
 import { enumerateAsync, logitsTable, tableModel, type LogitsTable } from './helpers/table-lm.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
 

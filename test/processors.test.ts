@@ -1,5 +1,5 @@
 /**
- * The logits processors (src/engine/processors.ts) on a 5-token vocabulary, worked out on
+ * The logits processors (src/engine/decoding/processors.ts) on a 5-token vocabulary, worked out on
  * paper; a row's prefix split anywhere between the indexed context and the tail gives the
  * same row; and the settings as the link, the CLIs and the engine take them.
  */
@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigSpec } from '../src/cli/bench-configs.ts';
 import { baselineFor } from '../src/cli/bench-configs.ts';
 import { parseRunConfig, samplingLabel, specOptions } from '../src/cli/run-config.ts';
-import { decodeSettings } from '../src/engine/decode-settings.ts';
-import { LogitsProcessors, processLogits, type ProcessorSettings } from '../src/engine/processors.ts';
-import { Rng } from '../src/engine/rng.ts';
+import { decodeSettings } from '../src/engine/decoding/decode-settings.ts';
+import { LogitsProcessors, processLogits, type ProcessorSettings } from '../src/engine/decoding/processors.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsToQuery } from '../src/ui/store/settings.ts';
 
 const V = 5;

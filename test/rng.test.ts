@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { Rng } from '../src/engine/rng.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
 
 const M = (1n << 64n) - 1n;
 const MUL = 6364136223846793005n;

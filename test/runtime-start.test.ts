@@ -1,8 +1,8 @@
-/** startRuntime (src/engine/runtime-start.ts): its one-node graph is a valid model the runtime loads and runs. */
+/** startRuntime (src/engine/runtime/runtime-start.ts): its one-node graph is a valid model the runtime loads and runs. */
 import { describe, expect, it } from 'vitest';
 
-import { identityGraph, startRuntime } from '../src/engine/runtime-start.ts';
-import { configureOrt, ort } from '../src/engine/session.ts';
+import { identityGraph, startRuntime } from '../src/engine/runtime/runtime-start.ts';
+import { configureOrt, ort } from '../src/engine/runtime/session.ts';
 
 describe('starting the runtime before a model', () => {
   it('creates and releases a session of its Identity graph', async () => {

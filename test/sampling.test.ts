@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { Rng } from '../src/engine/rng.ts';
-import { argmax, sampleFrom, toProbs, validateSampling } from '../src/engine/sampling.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { argmax, sampleFrom, toProbs, validateSampling } from '../src/engine/decoding/sampling.ts';
 
 const logits = new Float32Array([1, 2, 3, 4].map(Math.log));
 const close = (got: ArrayLike<number>, want: number[]) => {

@@ -1,7 +1,7 @@
 /** The Speedup simulator's arithmetic (src/ui/simulator/): the roofline, the measured cost curve, projections, and the alpha a 1.5x claim needs. */
 import { describe, expect, it } from 'vitest';
 
-import { leviathanSpeedup } from '../src/engine/metrics.ts';
+import { leviathanSpeedup } from '../src/engine/trace/metrics.ts';
 import { MACHINE_PRESETS, measuredCost, ridgeTokens, rooflineMs, type Roofline } from '../src/ui/simulator/cost-model.ts';
 import { acceptanceProfile, alphaFor, optimum, project, stepCost, tauOf, treeCost } from '../src/ui/simulator/speedup-model.ts';
 

@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDrafter, type DrafterSettings } from '../src/engine/drafters/index.ts';
 import { EMPTY_INFO, type Draft, type Drafter, type DraftRequest, type DraftSkip } from '../src/engine/drafters/types.ts';
 import { generate, type LoadedModel } from '../src/engine/index.ts';
-import { preparePrompt } from '../src/engine/prompt.ts';
-import { speculativeGenerate } from '../src/engine/speculative.ts';
-import { parsePromptSuites, SUITE_NAMES, type PromptSuites, type SuitePrompt } from '../src/engine/suites.ts';
-import { chainTree, DEFAULT_TREES } from '../src/engine/tree.ts';
+import { preparePrompt } from '../src/engine/decoding/prompt.ts';
+import { speculativeGenerate } from '../src/engine/decoding/speculative.ts';
+import { parsePromptSuites, SUITE_NAMES, type PromptSuites, type SuitePrompt } from '../src/engine/bench/suites.ts';
+import { chainTree, DEFAULT_TREES } from '../src/engine/decoding/tree.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
 import { LOSSLESS_PROMPTS, LOSSLESS_TOKENS as NEW_TOKENS } from './tiers.ts';
 

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadModel, type LoadedModel } from '../src/engine/index.ts';
-import { nodeFiles } from '../src/engine/node-files.ts';
+import { nodeFiles } from '../src/engine/runtime/node-files.ts';
 import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from '../src/worker/staged-load.ts';
 import type { RunSettings, WorkerRequest } from '../src/worker/protocol.ts';
 import { DEFAULT_SETTINGS } from '../src/ui/store/settings.ts';

@@ -1,11 +1,11 @@
 /**
- * The statistics behind `npm run test:stats` (src/engine/chi-square.ts), on cases done on
+ * The statistics behind `npm run test:stats` (src/engine/bench/chi-square.ts), on cases done on
  * paper: a die's chi-square, the chi-square tail with 2 degrees of freedom (exp(-x/2)), and
  * the pooling of small cells. Probabilities are multiples of 1/64 so the sums are exact.
  */
 import { describe, expect, it } from 'vitest';
 
-import { chiSquareSurvival, chiSquareTest, poolCells, type Group } from '../src/engine/chi-square.ts';
+import { chiSquareSurvival, chiSquareTest, poolCells, type Group } from '../src/engine/bench/chi-square.ts';
 
 const die: Group[] = [{ name: 'die', prob: 1, cells: [1, 2, 3, 4, 5, 6].map((f) => ({ key: String(f), prob: 1 / 6 })) }];
 

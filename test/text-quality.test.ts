@@ -1,10 +1,10 @@
 /**
- * distinct-4 and collapsed (src/engine/text-quality.ts) on cases small enough to count by
+ * distinct-4 and collapsed (src/engine/bench/text-quality.ts) on cases small enough to count by
  * hand, on the boundary at 0.5, and on a sequence scored by train/quality.py's distinct_n.
  */
 import { describe, expect, it } from 'vitest';
 
-import { collapsed, continuationOf, distinct4, distinctN, mostlyCollapsed, qualityFigures, splitCollapsed } from '../src/engine/text-quality.ts';
+import { collapsed, continuationOf, distinct4, distinctN, mostlyCollapsed, qualityFigures, splitCollapsed } from '../src/engine/bench/text-quality.ts';
 
 describe('distinct-4', () => {
   it('counts unique 4-grams over all 4-grams', () => {

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { parseConfig } from '../src/engine/config.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from '../src/engine/tokenizer.ts';
+import { parseConfig } from '../src/engine/runtime/config.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from '../src/engine/runtime/tokenizer.ts';
 import { loadGolden, MODEL_DIR } from './model-paths.ts';
 
 let tok: TextTokenizer;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildTrace, createDrafter, parseTrace, replayTrace, speculativeGenerate, traceToJson, type LoadedModel, type Trace, type TraceRunConfig } from '../src/engine/index.ts';
-import { traceTextMismatch } from '../src/engine/trace-text.ts';
+import { traceTextMismatch } from '../src/engine/trace/text.ts';
 import { selectTextNote, useStore } from '../src/ui/store/index.ts';
 import { parseTraceText } from '../src/ui/trace-file.ts';
 import type { ModelInfo } from '../src/worker/protocol.ts';

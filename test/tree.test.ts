@@ -11,7 +11,7 @@ import {
   treeTokensFromHeads,
   validateTreeSpec,
   type DefaultTreeName,
-} from '../src/engine/tree.ts';
+} from '../src/engine/decoding/tree.ts';
 
 const NEG = -Infinity;
 

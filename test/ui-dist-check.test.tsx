@@ -6,7 +6,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import type { PositionCheck } from '../src/engine/dist-check.ts';
+import type { PositionCheck } from '../src/engine/bench/dist-check.ts';
 import { DistResult } from '../src/ui/components/DistCheck.tsx';
 import { DEFAULT_SETTINGS } from '../src/ui/store/settings.ts';
 import { INITIAL_DIST_CHECK } from '../src/ui/store/dist-check-slice.ts';

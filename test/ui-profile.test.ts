@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import type { RunCost, StepProfile } from '../src/engine/bench-figures.ts';
+import type { RunCost, StepProfile } from '../src/engine/bench/figures.ts';
 import { decodeFigures, medianProfile, profileSegments, SEGMENTS } from '../src/ui/profile.ts';
 
 const profile: StepProfile = {

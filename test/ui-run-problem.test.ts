@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import { createTokenizer } from '../src/engine/tokenizer.ts';
+import { createTokenizer } from '../src/engine/runtime/tokenizer.ts';
 import { promptTokenCount } from '../src/ui/page-tokenizer.ts';
 import { useStore } from '../src/ui/store/index.ts';
 import { promptFit, promptFitNote, runProblem, selectRunProblem } from '../src/ui/store/run-problem.ts';

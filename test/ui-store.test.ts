@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import type { StepRecord } from '../src/engine/speculative.ts';
+import type { StepRecord } from '../src/engine/decoding/speculative.ts';
 import { selectPosition, selectSteps, selectVocab, totalProgress, useStore } from '../src/ui/store/index.ts';
 import { parseTraceText } from '../src/ui/trace-file.ts';
 import type { ModelInfo, RunSummary } from '../src/worker/protocol.ts';

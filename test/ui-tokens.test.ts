@@ -1,7 +1,7 @@
 /** Token provenance chips and the identical-output check (src/ui/tokens.ts), on hand-made steps. */
 import { describe, expect, it } from 'vitest';
-import type { TraceStep } from '../src/engine/trace.ts';
-import type { DraftDecision, FinalToken } from '../src/engine/verify.ts';
+import type { TraceStep } from '../src/engine/trace/trace.ts';
+import type { DraftDecision, FinalToken } from '../src/engine/verify/chain.ts';
 import { compareOutputs, outputChips, stepChips, tokenText } from '../src/ui/tokens.ts';
 
 /** A decode step with the given tree, node tokens, decisions and final token; only what stepChips reads is real. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTrace } from '../src/engine/trace.ts';
+import { parseTrace } from '../src/engine/trace/trace.ts';
 import { parseTraceText, traceFileName } from '../src/ui/trace-file.ts';
 import { ROOT } from './model-paths.ts';
 

@@ -7,12 +7,12 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser, type Chooser } from '../src/engine/choice.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { argmax } from '../src/engine/sampling.ts';
-import { buildTree, chainTree, pathTo, treeTokensFromHeads, type Tree, type TreeSpec } from '../src/engine/tree.ts';
-import { verifyChainGreedy, verifyChainSampling, type DraftDist } from '../src/engine/verify.ts';
-import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify-tree.ts';
+import { distribution, enumerate, rngChooser, type Chooser } from '../src/engine/decoding/choice.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { argmax } from '../src/engine/decoding/sampling.ts';
+import { buildTree, chainTree, pathTo, treeTokensFromHeads, type Tree, type TreeSpec } from '../src/engine/decoding/tree.ts';
+import { verifyChainGreedy, verifyChainSampling, type DraftDist } from '../src/engine/verify/chain.ts';
+import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify/tree.ts';
 import { expectSameDist, mixedDraft, tableModel, topN, type ToyModel } from './helpers/toy.ts';
 
 /** One decode step: emits the accepted drafts and the final token. */

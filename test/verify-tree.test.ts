@@ -1,11 +1,11 @@
 /** Tree verification: greedy walk, and SpecInfer's multi-candidate sampling by hand and by enumeration. */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser } from '../src/engine/choice.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { buildTree, chainTree } from '../src/engine/tree.ts';
-import { verifyChainSampling, type DraftDist, type RatioDecision } from '../src/engine/verify.ts';
-import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify-tree.ts';
+import { distribution, enumerate, rngChooser } from '../src/engine/decoding/choice.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { buildTree, chainTree } from '../src/engine/decoding/tree.ts';
+import { verifyChainSampling, type DraftDist, type RatioDecision } from '../src/engine/verify/chain.ts';
+import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify/tree.ts';
 import { distMap, expectSameDist, fixedChooser, randomDist } from './helpers/toy.ts';
 
 const P = Float64Array.of(0.5, 0.3, 0.2);

@@ -1,13 +1,13 @@
 /** Typical acceptance: hand-checked bound, and an exact measure of how far it is from lossless. */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser, totalVariation } from '../src/engine/choice.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { argmax } from '../src/engine/sampling.ts';
-import { buildTree, chainTree } from '../src/engine/tree.ts';
-import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify-tree.ts';
-import { entropy, verifyTypical } from '../src/engine/verify-typical.ts';
-import type { TypicalDecision } from '../src/engine/verify.ts';
+import { distribution, enumerate, rngChooser, totalVariation } from '../src/engine/decoding/choice.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { argmax } from '../src/engine/decoding/sampling.ts';
+import { buildTree, chainTree } from '../src/engine/decoding/tree.ts';
+import { verifyTreeGreedy, verifyTreeSampling } from '../src/engine/verify/tree.ts';
+import { entropy, verifyTypical } from '../src/engine/verify/typical.ts';
+import type { TypicalDecision } from '../src/engine/verify/chain.ts';
 import { distMap, fixedChooser, randomDist } from './helpers/toy.ts';
 
 const P = Float64Array.of(0.5, 0.3, 0.2);

@@ -1,9 +1,9 @@
 /** Chain verification: greedy, and speculative sampling checked by hand and by exact enumeration. */
 
 import { describe, expect, it } from 'vitest';
-import { distribution, enumerate, rngChooser, type Chooser } from '../src/engine/choice.ts';
-import { Rng } from '../src/engine/rng.ts';
-import { residual, topEntries, verifyChainGreedy, verifyChainSampling, type DraftDist, type RatioDecision } from '../src/engine/verify.ts';
+import { distribution, enumerate, rngChooser, type Chooser } from '../src/engine/decoding/choice.ts';
+import { Rng } from '../src/engine/decoding/rng.ts';
+import { residual, topEntries, verifyChainGreedy, verifyChainSampling, type DraftDist, type RatioDecision } from '../src/engine/verify/chain.ts';
 import { distMap, expectSameDist, fixedChooser, randomDist } from './helpers/toy.ts';
 
 const P = Float64Array.of(0.5, 0.3, 0.2);

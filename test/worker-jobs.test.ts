@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LoadedModel } from '../src/engine/index.ts';
-import { nodeFiles } from '../src/engine/node-files.ts';
-import { loadPromptSuites, type PromptSuites } from '../src/engine/suites.ts';
+import { nodeFiles } from '../src/engine/runtime/node-files.ts';
+import { loadPromptSuites, type PromptSuites } from '../src/engine/bench/suites.ts';
 import { parseCompareResults, RESULTS_VERSION } from '../src/ui/compare/results-file.ts';
 import { acceptLengthHistogram, compareRun } from '../src/worker/compare-run.ts';
 import type { RunControl } from '../src/worker/decode-run.ts';

@@ -11,7 +11,7 @@ for the true held-out continuation, the human reference:
                    training text's word set, pooled over continuations
   identifier share code: generated identifiers found in the training code, pooled
   mostly whitespace code: a continuation at least 75% whitespace characters
-The TypeScript side (src/engine/text-quality.ts) computes distinct-4 and collapsed the same
+The TypeScript side (src/engine/bench/text-quality.ts) computes distinct-4 and collapsed the same
 way for the bench and the page.
 """
 from __future__ import annotations

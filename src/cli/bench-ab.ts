@@ -10,10 +10,10 @@
  */
 import { resolve } from 'node:path';
 
-import { measureKvKeep } from '../engine/cost-probe.ts';
+import { measureKvKeep } from '../engine/runtime/cost-probe.ts';
 import type * as Engine from '../engine/index.ts';
-import type * as Files from '../engine/node-files.ts';
-import type * as Suites from '../engine/suites.ts';
+import type * as Files from '../engine/runtime/node-files.ts';
+import type * as Suites from '../engine/bench/suites.ts';
 import { intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 
 const USAGE = `Usage: npx tsx src/cli/bench-ab.ts --roots DIR,DIR[,...] [--prompts N]
@@ -45,8 +45,8 @@ interface Version {
 
 async function load(root: string, nPrompts: number): Promise<Version> {
   const engine = (await import(resolve(root, 'src/engine/index.ts'))) as typeof Engine;
-  const { nodeFiles } = (await import(resolve(root, 'src/engine/node-files.ts'))) as typeof Files;
-  const { loadPromptSuites, suitePrompts } = (await import(resolve(root, 'src/engine/suites.ts'))) as typeof Suites;
+  const { nodeFiles } = (await import(resolve(root, 'src/engine/runtime/node-files.ts'))) as typeof Files;
+  const { loadPromptSuites, suitePrompts } = (await import(resolve(root, 'src/engine/bench/suites.ts'))) as typeof Suites;
   const files = nodeFiles(resolve(root, 'public/models/toy'));
   const model = await engine.loadModel(files);
   const prompts = suitePrompts(await loadPromptSuites(files), 'prose').slice(0, nPrompts).map((p) => p.text);

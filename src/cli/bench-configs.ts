@@ -4,8 +4,8 @@
  * (a drafter name, then key=value settings: k, tree, t|temperature, top-p, top-k, p-min,
  * acceptance, repetition-penalty, no-repeat-ngram-size, and the bare switch adaptive).
  */
-import type { LoadedModel } from '../engine/model.ts';
-import { DEFAULT_TREES } from '../engine/tree.ts';
+import type { LoadedModel } from '../engine/runtime/model.ts';
+import { DEFAULT_TREES } from '../engine/decoding/tree.ts';
 import { UsageError } from './args.ts';
 import { parseRunConfig, samplingLabel, type RawConfig, type RunConfig } from './run-config.ts';
 

@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 
-import type { Headline, StepProfile } from '../engine/bench-figures.ts';
-import type { CostCurve, KvKeepCost } from '../engine/cost-probe.ts';
-import { spread, type Spread } from '../engine/metrics.ts';
-import { COLLAPSED_BELOW, mostlyCollapsed, type QualityFigures } from '../engine/text-quality.ts';
+import type { Headline, StepProfile } from '../engine/bench/figures.ts';
+import type { CostCurve, KvKeepCost } from '../engine/runtime/cost-probe.ts';
+import { spread, type Spread } from '../engine/trace/metrics.ts';
+import { COLLAPSED_BELOW, mostlyCollapsed, type QualityFigures } from '../engine/bench/text-quality.ts';
 import { REPO_ROOT } from './model-arg.ts';
 
 export { spread, type Spread };

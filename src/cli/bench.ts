@@ -13,16 +13,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { arOverhead, headlineOf, pairFigures, runCost, stepProfile, type HeadlineInput, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
-import { measureCostCurve, measureKvKeep } from '../engine/cost-probe.ts';
+import { arOverhead, headlineOf, pairFigures, runCost, stepProfile, type HeadlineInput, type PairFigures, type RunCost, type StepProfile } from '../engine/bench/figures.ts';
+import { measureCostCurve, measureKvKeep } from '../engine/runtime/cost-probe.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
-import { computeMetrics, speedup, type Metrics } from '../engine/metrics.ts';
-import { loadModel } from '../engine/model.ts';
-import { nodeFiles } from '../engine/node-files.ts';
-import { preparePrompt } from '../engine/prompt.ts';
-import { speculativeGenerate, type SpecResult } from '../engine/speculative.ts';
-import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from '../engine/suites.ts';
-import { continuationOf, distinct4, isCollapsed, qualityFigures, splitCollapsed } from '../engine/text-quality.ts';
+import { computeMetrics, speedup, type Metrics } from '../engine/trace/metrics.ts';
+import { loadModel } from '../engine/runtime/model.ts';
+import { nodeFiles } from '../engine/runtime/node-files.ts';
+import { preparePrompt } from '../engine/decoding/prompt.ts';
+import { speculativeGenerate, type SpecResult } from '../engine/decoding/speculative.ts';
+import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from '../engine/bench/suites.ts';
+import { continuationOf, distinct4, isCollapsed, qualityFigures, splitCollapsed } from '../engine/bench/text-quality.ts';
 import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { baselineFor, baselineKey, defaultConfigs, parseConfigList } from './bench-configs.ts';
 import { environment, markdownReport, spread, targetFigures, textTable, type BenchRow } from './bench-report.ts';

@@ -11,14 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { parse as parsePath, join } from 'node:path';
 
-import { computeMetrics, type Metrics } from '../engine/metrics.ts';
-import { loadModel, type LoadedModel } from '../engine/model.ts';
-import { nodeFiles } from '../engine/node-files.ts';
-import { preparePrompt } from '../engine/prompt.ts';
-import { speculativeGenerate, type SpecResult } from '../engine/speculative.ts';
+import { computeMetrics, type Metrics } from '../engine/trace/metrics.ts';
+import { loadModel, type LoadedModel } from '../engine/runtime/model.ts';
+import { nodeFiles } from '../engine/runtime/node-files.ts';
+import { preparePrompt } from '../engine/decoding/prompt.ts';
+import { speculativeGenerate, type SpecResult } from '../engine/decoding/speculative.ts';
 import { DRAFTER_NAMES } from '../engine/drafters/types.ts';
-import { buildTrace, traceToJson } from '../engine/trace.ts';
-import { DEFAULT_TREES } from '../engine/tree.ts';
+import { buildTrace, traceToJson } from '../engine/trace/trace.ts';
+import { DEFAULT_TREES } from '../engine/decoding/tree.ts';
 import { intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { checkWritableFile, readPromptArg } from './input-files.ts';
 import { resolveModelDir } from './model-arg.ts';

@@ -6,9 +6,9 @@
  *
  *   npx tsx src/cli/forward-timing.ts [modelDir] [--reps N] [--context P]
  */
-import { median, prefilled, timeForward } from '../engine/cost-probe.ts';
+import { median, prefilled, timeForward } from '../engine/runtime/cost-probe.ts';
 import { loadModel, type CausalLM, type KVStore } from '../engine/index.ts';
-import { nodeFiles } from '../engine/node-files.ts';
+import { nodeFiles } from '../engine/runtime/node-files.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 
 import { createDrafter } from '../engine/drafters/index.ts';
 import { DRAFTER_NAMES, type Drafter, type DrafterName } from '../engine/drafters/types.ts';
-import type { LoadedModel, ModelPart } from '../engine/model.ts';
-import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../engine/processors.ts';
-import type { Acceptance, SpecOptions } from '../engine/speculative.ts';
-import { DEFAULT_TREES, validateTreeSpec, type DefaultTreeName, type TreeSpec } from '../engine/tree.ts';
+import type { LoadedModel, ModelPart } from '../engine/runtime/model.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../engine/decoding/processors.ts';
+import type { Acceptance, SpecOptions } from '../engine/decoding/speculative.ts';
+import { DEFAULT_TREES, validateTreeSpec, type DefaultTreeName, type TreeSpec } from '../engine/decoding/tree.ts';
 import { choiceFlag, intFlag, numberFlag, UsageError } from './args.ts';
 import { MAX_TREE_FILE_BYTES, readInputFile } from './input-files.ts';
 

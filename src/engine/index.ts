@@ -1,15 +1,15 @@
 /**
  * The engine's browser-safe public API (worker, CLI, tests). nodeFiles is deliberately not
- * here: import it from './node-files.ts' in Node-only code.
+ * here: import it from './runtime/node-files.ts' in Node-only code.
  */
-export { parseConfig, lmIoNames, type ModelConfig, type LMConfig, type HeadsConfig } from './config.ts';
-export { urlFiles, MissingModelFileError, type ModelFiles } from './files.ts';
-export { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from './tokenizer.ts';
-export { configureOrt, createSession, lmSignature, headsSignature, type GraphSignature, type TensorSpec } from './session.ts';
-export { KVCache, type KVShape, type KVStore } from './kv-cache.ts';
-export { CausalLM, DraftHeads, causalBias, type ForwardResult } from './lm.ts';
-export { loadModel, type LoadedModel, type LoadOptions, type LoadProgress, type ModelPart } from './model.ts';
-export { preparePrompt, type Prompt } from './prompt.ts';
+export { parseConfig, lmIoNames, type ModelConfig, type LMConfig, type HeadsConfig } from './runtime/config.ts';
+export { urlFiles, MissingModelFileError, type ModelFiles } from './runtime/files.ts';
+export { createTokenizer, splitChunks, StreamDecoder, type TextTokenizer } from './runtime/tokenizer.ts';
+export { configureOrt, createSession, lmSignature, headsSignature, type GraphSignature, type TensorSpec } from './runtime/session.ts';
+export { KVCache, type KVShape, type KVStore } from './runtime/kv-cache.ts';
+export { CausalLM, DraftHeads, causalBias, type ForwardResult } from './runtime/lm.ts';
+export { loadModel, type LoadedModel, type LoadOptions, type LoadProgress, type ModelPart } from './runtime/model.ts';
+export { preparePrompt, type Prompt } from './decoding/prompt.ts';
 export {
   generate,
   decodeSettings,
@@ -17,10 +17,10 @@ export {
   type GenerateResult,
   type StopReason,
   type DecodeSettings,
-} from './generate.ts';
-export { yieldToEventLoop } from './event-loop.ts';
-export { Rng } from './rng.ts';
-export { argmax, sampleFrom, toProbs, validateSampling, type SamplingParams } from './sampling.ts';
+} from './decoding/generate.ts';
+export { yieldToEventLoop } from './decoding/event-loop.ts';
+export { Rng } from './decoding/rng.ts';
+export { argmax, sampleFrom, toProbs, validateSampling, type SamplingParams } from './decoding/sampling.ts';
 export {
   speculativeGenerate,
   type SpecOptions,
@@ -28,7 +28,7 @@ export {
   type StepRecord,
   type StepTimings,
   type Acceptance,
-} from './speculative.ts';
+} from './decoding/speculative.ts';
 export { createDrafter, resolveTree, defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/index.ts';
 export { DRAFTER_NAMES, type Drafter, type DrafterName, type Draft, type DraftNodeInfo } from './drafters/types.ts';
 export {
@@ -39,7 +39,7 @@ export {
   type Tree,
   type TreeSpec,
   type DefaultTreeName,
-} from './tree.ts';
+} from './decoding/tree.ts';
 export type {
   VerifyResult,
   VerifyMethod,
@@ -49,8 +49,8 @@ export type {
   TypicalDecision,
   FinalToken,
   TopEntry,
-} from './verify.ts';
-export { TYPICAL_DEFAULTS, type TypicalParams } from './verify-typical.ts';
+} from './verify/chain.ts';
+export { TYPICAL_DEFAULTS, type TypicalParams } from './verify/typical.ts';
 export {
   computeMetrics,
   speedup,
@@ -61,7 +61,7 @@ export {
   type MetricsSource,
   type MetricsStep,
   type SpeedupRun,
-} from './metrics.ts';
+} from './trace/metrics.ts';
 export {
   buildTrace,
   traceToJson,
@@ -79,4 +79,4 @@ export {
   type TraceStep,
   type Replay,
   type ReplayMismatch,
-} from './trace.ts';
+} from './trace/trace.ts';

@@ -3,8 +3,8 @@
  * and for a drafter its acceptance), from a finished run's totals or, while a run is still
  * streaming, from the steps received so far. Pure.
  */
-import type { Metrics } from '../engine/metrics.ts';
-import type { TraceStep } from '../engine/trace.ts';
+import type { Metrics } from '../engine/trace/metrics.ts';
+import type { TraceStep } from '../engine/trace/trace.ts';
 
 export interface Counters {
   tokens: number;

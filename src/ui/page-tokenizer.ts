@@ -5,7 +5,7 @@
  * imported trace's texts are checked against them). A tokenizer is an object with methods,
  * so it lives here, cached per ModelInfo, never in the store.
  */
-import { createTokenizer, type TextTokenizer } from '../engine/tokenizer.ts';
+import { createTokenizer, type TextTokenizer } from '../engine/runtime/tokenizer.ts';
 import type { ModelInfo } from '../worker/protocol.ts';
 
 const built = new WeakMap<ModelInfo, TextTokenizer | null>();

@@ -4,8 +4,8 @@
  * draft and verify forward, the KV cache out of accept), and the figures of one Decode run
  * against its baseline. Pure: the Decode view's bars, the Compare view's chart and the tests.
  */
-import { arOverhead, pairFigures, stepProfile, type PairFigures, type RunCost, type StepProfile } from '../engine/bench-figures.ts';
-import type { Spread } from '../engine/metrics.ts';
+import { arOverhead, pairFigures, stepProfile, type PairFigures, type RunCost, type StepProfile } from '../engine/bench/figures.ts';
+import type { Spread } from '../engine/trace/metrics.ts';
 
 export type SegmentKey = 'draft_run' | 'draft_rest' | 'forward_run' | 'forward_rest' | 'verify' | 'kv' | 'accept_rest' | 'other';
 

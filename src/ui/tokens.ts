@@ -7,7 +7,7 @@
  *   step: drafts [the, cat, sat], accepted 2, correction "dog"
  *   -> the¹ cat² [sat]✗ dog!
  */
-import type { TraceStep } from '../engine/trace.ts';
+import type { TraceStep } from '../engine/trace/trace.ts';
 
 export type ChipKind = 'accepted' | 'bonus' | 'correction' | 'target' | 'rejected';
 

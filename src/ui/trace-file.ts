@@ -6,8 +6,8 @@
  * against its tokens once the page has the model's tokenizer (checkTraceText). Export saves
  * the text as a file.
  */
-import { traceTextMismatch } from '../engine/trace-text.ts';
-import { MAX_TRACE_CHARS, parseTrace, replayTrace, type Trace } from '../engine/trace.ts';
+import { traceTextMismatch } from '../engine/trace/text.ts';
+import { MAX_TRACE_CHARS, parseTrace, replayTrace, type Trace } from '../engine/trace/trace.ts';
 import type { ModelInfo } from '../worker/protocol.ts';
 import { pageTokenizer } from './page-tokenizer.ts';
 

@@ -15,9 +15,9 @@ import {
   type LoadedModel,
   type SpecResult,
 } from '../engine/index.ts';
-import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures } from '../engine/bench-figures.ts';
-import { suitePrompts, type PromptSuites } from '../engine/suites.ts';
-import { continuationOf, distinct4 } from '../engine/text-quality.ts';
+import { arOverhead, pairFigures, runCost, stepProfile, type PairFigures } from '../engine/bench/figures.ts';
+import { suitePrompts, type PromptSuites } from '../engine/bench/suites.ts';
+import { continuationOf, distinct4 } from '../engine/bench/text-quality.ts';
 import { baselineLabel, baselineTemperatures, configLabel, drafterSettingsOf } from './compare-config.ts';
 import type { RunControl } from './decode-run.ts';
 import type { CompareCell, ComparePrompt, CompareSettings, WorkerResponse } from './protocol.ts';

@@ -17,7 +17,7 @@ import {
   type StepRecord,
   type TraceRunConfig,
 } from '../engine/index.ts';
-import { runCost } from '../engine/bench-figures.ts';
+import { runCost } from '../engine/bench/figures.ts';
 import type { RunKind, RunSettings, RunSummary, WorkerResponse } from './protocol.ts';
 
 /** How often step records are posted: often enough to look live, rarely enough not to flood React. */

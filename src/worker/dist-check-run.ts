@@ -3,12 +3,12 @@
  * speculatively (the chosen drafter and acceptance; seeds 0..N-1) and N times autoregressively
  * (the same sampling settings; seeds N..2N-1, so the two samples are independent, as the
  * two-sample test assumes), then per position the two marginal histograms and their
- * test (src/engine/dist-check.ts). Lossless speculative sampling draws every token from the
+ * test (src/engine/bench/dist-check.ts). Lossless speculative sampling draws every token from the
  * target's law, so the histograms should differ only by sampling noise. A Stop ends the check
  * within one decode and posts no verdict (a part of the seeds would test a smaller N).
  */
 import { createDrafter, speculativeGenerate, type LoadedModel } from '../engine/index.ts';
-import { checkPosition, DIST_ALPHA, distVerdict } from '../engine/dist-check.ts';
+import { checkPosition, DIST_ALPHA, distVerdict } from '../engine/bench/dist-check.ts';
 import { drafterSettings, specOptions, type RunControl } from './decode-run.ts';
 import { DIST_POSITIONS, DIST_SAMPLES, type DistCheckResult, type RunKind, type RunSettings, type WorkerResponse } from './protocol.ts';
 

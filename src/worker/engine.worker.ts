@@ -23,9 +23,9 @@ import {
   type ModelFiles,
   type ModelPart,
 } from '../engine/index.ts';
-import { setOrtRuntime } from '../engine/session.ts';
-import { startRuntime } from '../engine/runtime-start.ts';
-import { parsePromptSuites, type PromptSuites } from '../engine/suites.ts';
+import { setOrtRuntime } from '../engine/runtime/session.ts';
+import { startRuntime } from '../engine/runtime/runtime-start.ts';
+import { parsePromptSuites, type PromptSuites } from '../engine/bench/suites.ts';
 import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
 import { distCheckRun } from './dist-check-run.ts';

@@ -6,7 +6,7 @@
  * the first round is untimed (kernels, allocations). Also times the drafting a step adds:
  * one Medusa heads forward and one 1-token draft-model forward.
  */
-import { median, prefilled, timeForward } from '../engine/cost-probe.ts';
+import { median, prefilled, timeForward } from '../engine/runtime/cost-probe.ts';
 import type { LoadedModel } from '../engine/index.ts';
 import type { RunControl } from './decode-run.ts';
 import type { CostPoint, WorkerResponse } from './protocol.ts';

@@ -33,7 +33,7 @@
  * A `dist-check` is losslessness under sampling made visible: N seeded samples of the next
  * few tokens after the prompt, speculatively and autoregressively, and per position the two
  * histograms, their total variation and a chi-square test of homogeneity
- * (src/engine/dist-check.ts).
+ * (src/engine/bench/dist-check.ts).
  *
  * Everything here is structured-clone data: no tensors, sessions or class instances.
  */
@@ -46,9 +46,9 @@ import type {
   StepRecord,
   StopReason,
 } from '../engine/index.ts';
-import type { PairFigures, RunCost, StepProfile } from '../engine/bench-figures.ts';
-import type { PositionCheck } from '../engine/dist-check.ts';
-import type { PromptSuites, SuiteName } from '../engine/suites.ts';
+import type { PairFigures, RunCost, StepProfile } from '../engine/bench/figures.ts';
+import type { PositionCheck } from '../engine/bench/dist-check.ts';
+import type { PromptSuites, SuiteName } from '../engine/bench/suites.ts';
 
 /** What a run decodes and how: everything a shared link must carry to reproduce it. */
 export interface RunSettings {
@@ -248,7 +248,7 @@ export type ErrorPhase = 'load' | 'run' | 'compare' | 'cost' | 'runtime' | 'dist
 export const DIST_SAMPLES = { min: 100, max: 20_000, default: 2000 } as const;
 export const DIST_POSITIONS = { min: 1, max: 8, default: 3 } as const;
 
-/** What a distribution check found (src/engine/dist-check.ts names the figures). */
+/** What a distribution check found (src/engine/bench/dist-check.ts names the figures). */
 export interface DistCheckResult {
   samples: number;
   /** One per position 1..n: the two histograms (top tokens + rest), TVD, chi-square and p. */

@@ -6,8 +6,8 @@
  * wait for the whole second stage.
  * Not here: the worker's messages (engine.worker.ts) and the loading itself (engine/model.ts).
  */
-import { addModelPart, type LoadedModel, type ModelPart } from '../engine/model.ts';
-import type { ModelFiles } from '../engine/files.ts';
+import { addModelPart, type LoadedModel, type ModelPart } from '../engine/runtime/model.ts';
+import type { ModelFiles } from '../engine/runtime/files.ts';
 import type { WorkerRequest } from './protocol.ts';
 
 /** Loaded before `ready`: the default drafter's graph (heads, src/ui/store/settings.ts DEFAULT_SETTINGS). */

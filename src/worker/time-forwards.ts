@@ -7,7 +7,7 @@
  */
 import type { LoadedModel } from '../engine/index.ts';
 import type { RunControl } from './decode-run.ts';
-import { median, prefilled, timeForward } from '../engine/cost-probe.ts';
+import { median, prefilled, timeForward } from '../engine/runtime/cost-probe.ts';
 import type { CostPoint, RuntimeSetting, WorkerResponse } from './protocol.ts';
 
 export async function timeForwards(

@@ -6,9 +6,9 @@
  */
 import { UsageError } from '../../src/cli/args.ts';
 import type { BenchRow } from '../../src/cli/bench-report.ts';
-import type { Headline } from '../../src/engine/bench-figures.ts';
+import type { Headline } from '../../src/engine/bench/figures.ts';
 import type { RunConfig } from '../../src/cli/run-config.ts';
-import { spread, type Spread } from '../../src/engine/metrics.ts';
+import { spread, type Spread } from '../../src/engine/trace/metrics.ts';
 import type { CompareResults } from '../../src/ui/compare/results-file.ts';
 import { summariseCompare } from '../../src/ui/compare/summary.ts';
 import type { CompareConfig } from '../../src/worker/protocol.ts';

@@ -22,7 +22,7 @@ import { choiceFlag, intFlag, parseFlags, runMain, UsageError, type FlagSpecs } 
 import { checkWritableDir } from '../../src/cli/input-files.ts';
 import { parseConfigList } from '../../src/cli/bench-configs.ts';
 import { environment, textTable } from '../../src/cli/bench-report.ts';
-import { SUITE_NAMES, type SuiteName } from '../../src/engine/suites.ts';
+import { SUITE_NAMES, type SuiteName } from '../../src/engine/bench/suites.ts';
 import { MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from '../../src/ui/compare/configs.ts';
 import { parseCompareResults, type CompareResults } from '../../src/ui/compare/results-file.ts';
 import type { CompareConfig } from '../../src/worker/protocol.ts';

@@ -5,9 +5,9 @@
  * a row may see), so tree verification, KV truncate and gather behave as with a real graph.
  * Small enough that every random decision of a short decode can be enumerated.
  */
-import type { Chooser } from '../../src/engine/choice.ts';
-import type { LoadedModel } from '../../src/engine/model.ts';
-import { Rng } from '../../src/engine/rng.ts';
+import type { Chooser } from '../../src/engine/decoding/choice.ts';
+import type { LoadedModel } from '../../src/engine/runtime/model.ts';
+import { Rng } from '../../src/engine/decoding/rng.ts';
 
 /** context -> logits [V]: a seeded table, some logits negative, some positive. */
 export type LogitsTable = (prefix: readonly number[]) => Float32Array;

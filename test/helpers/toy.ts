@@ -4,8 +4,8 @@
  */
 
 import { expect } from 'vitest';
-import { rngChooser, type RngChooser } from '../../src/engine/choice.ts';
-import { Rng } from '../../src/engine/rng.ts';
+import { rngChooser, type RngChooser } from '../../src/engine/decoding/choice.ts';
+import { Rng } from '../../src/engine/decoding/rng.ts';
 
 /** A distribution over V tokens with some exact zeros (never all), or one-hot when asked. */
 export function randomDist(rng: Rng, V: number, shape: 'dense' | 'zeros' | 'one-hot' = 'zeros'): Float64Array {

@@ -6,12 +6,12 @@
  * pair tests the verifier's output law given the drafts.
  */
 import { createDrafter, type DrafterSettings } from '../../src/engine/drafters/index.ts';
-import { causalBias } from '../../src/engine/lm.ts';
-import type { LoadedModel } from '../../src/engine/model.ts';
-import { speculativeGenerate, type Acceptance } from '../../src/engine/speculative.ts';
-import { PROCESSORS_OFF, processLogits, type ProcessorSettings } from '../../src/engine/processors.ts';
-import { toProbs, type SamplingParams } from '../../src/engine/sampling.ts';
-import type { Group } from '../../src/engine/chi-square.ts';
+import { causalBias } from '../../src/engine/runtime/lm.ts';
+import type { LoadedModel } from '../../src/engine/runtime/model.ts';
+import { speculativeGenerate, type Acceptance } from '../../src/engine/decoding/speculative.ts';
+import { PROCESSORS_OFF, processLogits, type ProcessorSettings } from '../../src/engine/decoding/processors.ts';
+import { toProbs, type SamplingParams } from '../../src/engine/decoding/sampling.ts';
+import type { Group } from '../../src/engine/bench/chi-square.ts';
 
 /** Sampling with, optionally, the logits processors (off when absent). */
 export type SamplingSetting = SamplingParams & Partial<ProcessorSettings>;

@@ -11,7 +11,7 @@
  *
  * Configurations run in parallel child processes (sampling-worker.ts), in chunks of seeds;
  * the reference law is computed here meanwhile (first-two.ts), pooled into bins that each
- * expect at least 5 samples (src/engine/chi-square.ts).
+ * expect at least 5 samples (src/engine/bench/chi-square.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,11 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { intFlag, parseFlags, runMain, type FlagSpecs } from '../../src/cli/args.ts';
 import { REPO_ROOT, resolveModelDir } from '../../src/cli/model-arg.ts';
 import type { DrafterSettings } from '../../src/engine/drafters/index.ts';
-import { loadModel } from '../../src/engine/model.ts';
-import { nodeFiles } from '../../src/engine/node-files.ts';
-import { preparePrompt } from '../../src/engine/prompt.ts';
-import type { Acceptance } from '../../src/engine/speculative.ts';
-import { chiSquareTest, poolCells } from '../../src/engine/chi-square.ts';
+import { loadModel } from '../../src/engine/runtime/model.ts';
+import { nodeFiles } from '../../src/engine/runtime/node-files.ts';
+import { preparePrompt } from '../../src/engine/decoding/prompt.ts';
+import type { Acceptance } from '../../src/engine/decoding/speculative.ts';
+import { chiSquareTest, poolCells } from '../../src/engine/bench/chi-square.ts';
 import { exactFirstTwo, type DraftedStats, type SamplingSetting, type FirstTwoReference, type FirstTwoTally, type SampleJob } from './first-two.ts';
 import type { WorkerReply, WorkerRequest } from './sampling-worker.ts';
 

@@ -3,8 +3,8 @@
  * `ready`, then runs sample jobs (first-two.ts) one at a time and sends back their tallies.
  * Messages in are {type, ...}, out {status, ...}, one union each way.
  */
-import { loadModel, type LoadedModel } from '../../src/engine/model.ts';
-import { nodeFiles } from '../../src/engine/node-files.ts';
+import { loadModel, type LoadedModel } from '../../src/engine/runtime/model.ts';
+import { nodeFiles } from '../../src/engine/runtime/node-files.ts';
 import { sampleFirstTwo, type FirstTwoTally, type SampleJob } from './first-two.ts';
 
 export type WorkerRequest = { type: 'sample'; id: number; job: SampleJob } | { type: 'exit' };

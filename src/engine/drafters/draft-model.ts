@@ -7,13 +7,13 @@
  * After verification commit() rolls its cache back to the longest prefix still in the
  * context: a length change, as the target's.
  */
-import type { CausalLM } from '../lm.ts';
-import { causalBias } from '../lm.ts';
-import type { KVStore } from '../kv-cache.ts';
-import { argmax, toProbs } from '../sampling.ts';
-import { chainTree } from '../tree.ts';
-import { topEntries } from '../verify.ts';
-import { probOf, rowStats, topEntriesOfRow } from '../logit-stats.ts';
+import type { CausalLM } from '../runtime/lm.ts';
+import { causalBias } from '../runtime/lm.ts';
+import type { KVStore } from '../runtime/kv-cache.ts';
+import { argmax, toProbs } from '../decoding/sampling.ts';
+import { chainTree } from '../decoding/tree.ts';
+import { topEntries } from '../verify/chain.ts';
+import { probOf, rowStats, topEntriesOfRow } from '../decoding/logit-stats.ts';
 import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 export class DraftModelDrafter implements Drafter {

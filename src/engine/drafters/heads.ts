@@ -10,9 +10,9 @@
  * per depth, shared by every node at that depth, so they are taken before the processors (the
  * verifier, which applies them per node, rejects a banned one; q one-hot keeps it lossless).
  */
-import { chainTree, treeTokensFromHeads, type Tree } from '../tree.ts';
-import type { DraftHeads } from '../lm.ts';
-import { probOf, rowStats, topEntriesOfRow, topTokens } from '../logit-stats.ts';
+import { chainTree, treeTokensFromHeads, type Tree } from '../decoding/tree.ts';
+import type { DraftHeads } from '../runtime/lm.ts';
+import { probOf, rowStats, topEntriesOfRow, topTokens } from '../decoding/logit-stats.ts';
 import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 /** softmax(logits[offset .. offset+V)) at temperature 1, float64. */

@@ -2,7 +2,7 @@
  * Building a drafter from user-facing settings (CLI flags, page controls, trace configs),
  * with errors that say which setting is wrong and what would work.
  */
-import type { LoadedModel } from '../model.ts';
+import type { LoadedModel } from '../runtime/model.ts';
 import { DraftModelDrafter } from './draft-model.ts';
 import { HeadsDrafter } from './heads.ts';
 import { PromptLookupDrafter } from './prompt-lookup.ts';

@@ -3,7 +3,7 @@
  * occurrence of the context's last n tokens (lookup.ts). No model, no probabilities: q is
  * one-hot (null), which speculative sampling accepts with probability p(x).
  */
-import { chainTree } from '../tree.ts';
+import { chainTree } from '../decoding/tree.ts';
 import { lookupDraft } from './lookup.ts';
 import { EMPTY_INFO, type Draft, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 

@@ -3,8 +3,8 @@
  * defaults, and turning a tree name or index paths into a Tree. No runtime here, so the
  * trace format and the page can use it without pulling in onnxruntime-web.
  */
-import type { LoadedModel } from '../model.ts';
-import { buildTree, DEFAULT_TREES, type DefaultTreeName, type Tree, type TreeSpec } from '../tree.ts';
+import type { LoadedModel } from '../runtime/model.ts';
+import { buildTree, DEFAULT_TREES, type DefaultTreeName, type Tree, type TreeSpec } from '../decoding/tree.ts';
 import type { DrafterName } from './types.ts';
 
 export interface DrafterSettings {

@@ -4,11 +4,11 @@
  * last emitted token, not yet fed to the target); the loop verifies them in one target
  * forward and then tells the drafter which tokens survived.
  */
-import type { Chooser } from '../choice.ts';
-import type { LogitsProcessors } from '../processors.ts';
-import type { SamplingParams } from '../sampling.ts';
-import type { Tree } from '../tree.ts';
-import type { TopEntry } from '../verify.ts';
+import type { Chooser } from '../decoding/choice.ts';
+import type { LogitsProcessors } from '../decoding/processors.ts';
+import type { SamplingParams } from '../decoding/sampling.ts';
+import type { Tree } from '../decoding/tree.ts';
+import type { TopEntry } from '../verify/chain.ts';
 
 export type DrafterName = 'none' | 'heads' | 'heads-tree' | 'draft-model' | 'prompt-lookup';
 export const DRAFTER_NAMES: readonly DrafterName[] = ['none', 'heads', 'heads-tree', 'draft-model', 'prompt-lookup'];

@@ -4,8 +4,8 @@
  * Cancel with the progress of the comparison in progress.
  */
 import { useId, useState } from 'react';
-import { SUITE_NAMES, type SuiteName } from '../../engine/suites.ts';
-import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
+import { SUITE_NAMES, type SuiteName } from '../../engine/bench/suites.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import type { CompareConfig } from '../../worker/protocol.ts';
 import { NumberField } from '../components/NumberField.tsx';
 import { selectEngineBusy, useStore } from '../store/index.ts';

@@ -9,7 +9,7 @@
  * the row's label. Scrolls sideways on a narrow screen (and with the keyboard).
  */
 import type { ReactNode } from 'react';
-import { COLLAPSED_BELOW, mostlyCollapsed } from '../../engine/text-quality.ts';
+import { COLLAPSED_BELOW, mostlyCollapsed } from '../../engine/bench/text-quality.ts';
 import { AR_OVERHEAD_TARGET, EFFICIENCY_TARGET } from '../profile.ts';
 import { CLAIM } from '../simulator/speedup-model.ts';
 import type { CompareRow, Spread } from './summary.ts';

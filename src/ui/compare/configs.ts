@@ -3,8 +3,8 @@
  * checks a setting can fail (with what was expected and what to change), so Run is
  * disabled with a reason instead of the worker refusing it. Pure: testable in Node.
  */
-import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
-import type { SuiteName } from '../../engine/suites.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
+import type { SuiteName } from '../../engine/bench/suites.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, CompareSettings } from '../../worker/protocol.ts';
 import { MAX_K, MAX_TEMPERATURE } from '../store/settings.ts';

@@ -22,8 +22,8 @@
  */
 import { z } from 'zod';
 import { DRAFTER_NAMES } from '../../engine/drafters/types.ts';
-import { SUITE_NAMES, type SuiteName } from '../../engine/suites.ts';
-import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
+import { SUITE_NAMES, type SuiteName } from '../../engine/bench/suites.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, ComparePrompt } from '../../worker/protocol.ts';
 import { MAX_K, MAX_TEMPERATURE } from '../store/settings.ts';

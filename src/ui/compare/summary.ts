@@ -6,12 +6,12 @@
  * the collapsed outputs apart (engine/text-quality.ts: a loop is easy to draft). Pure, for
  * the table, the charts, the CSV and the simulator.
  */
-import { headlineOf, type Headline, type HeadlineInput, type PairFigures, type StepProfile } from '../../engine/bench-figures.ts';
-import { qualityFigures, splitCollapsed, type QualityFigures } from '../../engine/text-quality.ts';
+import { headlineOf, type Headline, type HeadlineInput, type PairFigures, type StepProfile } from '../../engine/bench/figures.ts';
+import { qualityFigures, splitCollapsed, type QualityFigures } from '../../engine/bench/text-quality.ts';
 import { baselineLabel, configLabel, samplingLabel, shapeLabel } from '../../worker/compare-config.ts';
 import type { CompareCell, CompareConfig } from '../../worker/protocol.ts';
 import type { CompareResults } from './results-file.ts';
-import { spread, type Spread } from '../../engine/metrics.ts';
+import { spread, type Spread } from '../../engine/trace/metrics.ts';
 
 export { spread, type Spread };
 

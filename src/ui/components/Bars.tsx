@@ -3,7 +3,7 @@
  * to them (the bar is an aid, the number is the value), and a threshold bar that marks
  * the uniform draw u against min(1, p/q).
  */
-import type { TopEntry } from '../../engine/verify.ts';
+import type { TopEntry } from '../../engine/verify/chain.ts';
 import { tokenText } from '../tokens.ts';
 
 export const fmtP = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x < 0.001 && x > 0 ? x.toExponential(1) : x.toFixed(3));

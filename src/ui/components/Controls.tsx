@@ -5,8 +5,8 @@
  */
 import { useId } from 'react';
 import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
-import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/processors.ts';
-import { DEFAULT_TREES } from '../../engine/tree.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/decoding/processors.ts';
+import { DEFAULT_TREES } from '../../engine/decoding/tree.ts';
 import { selectEngineBusy, useStore } from '../store/index.ts';
 import {
   MAX_K,

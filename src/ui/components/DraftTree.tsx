@@ -5,7 +5,7 @@
  * dotted grey, and the target's bonus or correction token after the path. Every state is
  * also a line style and a mark, and the SVG's label says the same in words.
  */
-import type { TraceStep } from '../../engine/trace.ts';
+import type { TraceStep } from '../../engine/trace/trace.ts';
 import { tokenText } from '../tokens.ts';
 
 const COL = 96;

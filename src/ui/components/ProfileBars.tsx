@@ -5,7 +5,7 @@
  * written legend and the numbers in a table. Plain HTML, so the Decode view needs no chart
  * library; labels are rendered as text.
  */
-import type { StepProfile } from '../../engine/bench-figures.ts';
+import type { StepProfile } from '../../engine/bench/figures.ts';
 import { profileSegments, SEGMENTS, type SegmentInfo } from '../profile.ts';
 import { fmtMs } from './Bars.tsx';
 

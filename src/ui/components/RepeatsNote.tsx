@@ -3,8 +3,8 @@
  * below 0.5, engine/text-quality.ts), because acceptance on text that loops is easy and the
  * figures then say little about text that reads naturally.
  */
-import { continuationOf, distinct4, isCollapsed } from '../../engine/text-quality.ts';
-import type { StopReason } from '../../engine/decode-settings.ts';
+import { continuationOf, distinct4, isCollapsed } from '../../engine/bench/text-quality.ts';
+import type { StopReason } from '../../engine/decoding/decode-settings.ts';
 
 /** distinct-4 of a finished run's continuation; null without one. */
 export const outputDistinct4 = (r: { tokens: readonly number[]; stopReason: StopReason } | null | undefined): number | null =>

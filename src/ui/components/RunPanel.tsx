@@ -5,7 +5,7 @@
  * and the measured speedup; beside τ and the speedup, a note when the output repeats itself.
  */
 import { useMemo, type ReactNode } from 'react';
-import type { TraceStep } from '../../engine/trace.ts';
+import type { TraceStep } from '../../engine/trace/trace.ts';
 import { countersOf, type Counters } from '../counters.ts';
 import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { compareOutputs, outputChips } from '../tokens.ts';

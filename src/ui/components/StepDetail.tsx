@@ -4,8 +4,8 @@
  * against min(1, p/q)), the residual a rejection leaves, the bonus or correction token,
  * the KV cache before and after, and where the step's time went.
  */
-import type { TraceStep } from '../../engine/trace.ts';
-import type { DraftDecision } from '../../engine/verify.ts';
+import type { TraceStep } from '../../engine/trace/trace.ts';
+import type { DraftDecision } from '../../engine/verify/chain.ts';
 import { tokenText } from '../tokens.ts';
 import { fmtMs, fmtP, ProbBar, ThresholdBar, TopList } from './Bars.tsx';
 import { DraftTree } from './DraftTree.tsx';

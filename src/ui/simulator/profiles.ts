@@ -5,7 +5,7 @@
  * measured for each default tree, and the cost function of the chosen machine. Pure.
  */
 import type { DrafterName } from '../../engine/drafters/types.ts';
-import type { DefaultTreeName } from '../../engine/tree.ts';
+import type { DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { RunSettings, RunSummary } from '../../worker/protocol.ts';
 import type { CompareRow } from '../compare/summary.ts';

@@ -12,7 +12,7 @@
  *
  * which is Leviathan's tau / (c * k + 1) when t is flat. Pure functions, testable in Node.
  */
-import { expectedTokensPerStep } from '../../engine/metrics.ts';
+import { expectedTokensPerStep } from '../../engine/trace/metrics.ts';
 
 /** The SPACE claim the page measures against: 1.5x tokens/s over autoregressive decoding. */
 export const CLAIM = 1.5;

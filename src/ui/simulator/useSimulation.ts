@@ -5,7 +5,7 @@
  */
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { summariseCompare } from '../compare/summary.ts';
 import { useStore } from '../store/index.ts';
 import { costChoice, profilesOf, treeTaus, type CostChoice, type Profile } from './profiles.ts';

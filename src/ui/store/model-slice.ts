@@ -6,7 +6,7 @@
  * everything inside it stay in useEngine.ts and the worker.
  */
 import type { StateCreator } from 'zustand';
-import type { ModelPart } from '../../engine/model.ts';
+import type { ModelPart } from '../../engine/runtime/model.ts';
 import type { Backend, ModelInfo, RuntimeSetting } from '../../worker/protocol.ts';
 import type { RuntimeTimes } from '../runtime-choice.ts';
 import type { UiState } from './index.ts';

@@ -5,8 +5,8 @@
  * started with are kept, so editing the controls afterwards does not relabel its results.
  */
 import type { StateCreator } from 'zustand';
-import type { StepRecord } from '../../engine/speculative.ts';
-import type { Trace } from '../../engine/trace.ts';
+import type { StepRecord } from '../../engine/decoding/speculative.ts';
+import type { Trace } from '../../engine/trace/trace.ts';
 import type { RunKind, RunSummary } from '../../worker/protocol.ts';
 import type { UiState } from './index.ts';
 import type { Settings } from './settings.ts';

@@ -13,8 +13,8 @@
  * processors.ts), never engine/index.ts, which would pull onnxruntime-web into the page's bundle.
  */
 import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
-import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/processors.ts';
-import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/tree.ts';
+import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/decoding/processors.ts';
+import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import type { RunSettings } from '../../worker/protocol.ts';
 
 export type Settings = RunSettings;

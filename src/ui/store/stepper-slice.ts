@@ -9,7 +9,7 @@
  * until then `textCheck` is 'unchecked' and the page shows its tokens, not its texts.
  */
 import type { StateCreator } from 'zustand';
-import type { Trace, TraceStep } from '../../engine/trace.ts';
+import type { Trace, TraceStep } from '../../engine/trace/trace.ts';
 import type { ModelInfo } from '../../worker/protocol.ts';
 import { checkTraceText } from '../trace-file.ts';
 import type { UiState } from './index.ts';

@@ -15,8 +15,8 @@
  * Also the headline figures (acceptance, τ, speedups) over a set of prompts, which the bench
  * and the page state apart for natural and collapsed outputs (text-quality.ts).
  */
-import { spread, type Spread } from './metrics.ts';
-import type { SpecResult, StepTimings } from './speculative.ts';
+import { spread, type Spread } from '../trace/metrics.ts';
+import type { SpecResult, StepTimings } from '../decoding/speculative.ts';
 
 /** The step timings a run's cost sums (all but the step total, which decodeMs replaces). */
 const PHASES = ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs'] as const;

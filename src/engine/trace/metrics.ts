@@ -8,7 +8,7 @@
  * Not here: anything needing the model (the trace replay is in trace-replay.ts).
  */
 import type { TraceTimings } from './trace.ts';
-import type { TreeSpec } from './tree.ts';
+import type { TreeSpec } from '../decoding/tree.ts';
 
 /** What metrics read of a step: StepRecord and a trace's steps both fit. */
 export interface MetricsStep {

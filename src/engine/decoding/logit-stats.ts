@@ -7,7 +7,7 @@
  * The numbers are the ones softmaxRow() would give, bit for bit: the same max, the same
  * exp(l - max) summed in index order, the same division.
  */
-import type { TopEntry } from './verify.ts';
+import type { TopEntry } from '../verify/chain.ts';
 
 export interface RowStats {
   offset: number;

@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 
-import { DRAFTER_NAMES } from './drafters/types.ts';
+import { DRAFTER_NAMES } from '../drafters/types.ts';
 import type { Trace } from './trace.ts';
-import { DEFAULT_TREES, MAX_TREE_NODES, validateTreeSpec, type DefaultTreeName } from './tree.ts';
+import { DEFAULT_TREES, MAX_TREE_NODES, validateTreeSpec, type DefaultTreeName } from '../decoding/tree.ts';
 
 /** Checked on the text before JSON.parse; a 256-token run with 16-node trees is well under 5 MB. */
 export const MAX_TRACE_CHARS = 50_000_000;

@@ -8,15 +8,15 @@
  *
  * Field names are the engine's, except model (config.json's) and metrics (vLLM's).
  */
-import { defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/settings.ts';
-import type { DrafterName } from './drafters/types.ts';
-import { decodeSettings, type StopReason } from './decode-settings.ts';
+import { defaultK, DEFAULT_TREE, type DrafterSettings } from '../drafters/settings.ts';
+import type { DrafterName } from '../drafters/types.ts';
+import { decodeSettings, type StopReason } from '../decoding/decode-settings.ts';
 import { computeMetrics, TIMED_METRICS, type Metrics } from './metrics.ts';
-import type { LoadedModel } from './model.ts';
-import type { Acceptance, SpecOptions, SpecResult, StepRecord, StepTimings } from './speculative.ts';
-import type { DefaultTreeName, TreeSpec } from './tree.ts';
-import { TYPICAL_DEFAULTS, type TypicalParams } from './verify-typical.ts';
-import { checkTraceSize, validateTrace } from './trace-schema.ts';
+import type { LoadedModel } from '../runtime/model.ts';
+import type { Acceptance, SpecOptions, SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
+import type { DefaultTreeName, TreeSpec } from '../decoding/tree.ts';
+import { TYPICAL_DEFAULTS, type TypicalParams } from '../verify/typical.ts';
+import { checkTraceSize, validateTrace } from './schema.ts';
 
 export const TRACE_FORMAT = 'space-decode-trace';
 export const TRACE_VERSION = 1;
@@ -181,8 +181,8 @@ export function parseTrace(text: string, where = 'trace'): Trace {
   return validateTrace(raw, where);
 }
 
-export { replayTrace, type Replay, type ReplayMismatch } from './trace-replay.ts';
-export { MAX_TRACE_CHARS } from './trace-schema.ts';
+export { replayTrace, type Replay, type ReplayMismatch } from './replay.ts';
+export { MAX_TRACE_CHARS } from './schema.ts';
 
 /**
  * The key order of each kind of object in a trace. An object takes the smallest order

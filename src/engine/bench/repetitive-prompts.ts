@@ -13,7 +13,7 @@ export interface WrittenPrompt {
   text: string;
 }
 
-const SOURCE = 'written for the repetitive suite (src/engine/repetitive-prompts.ts)';
+const SOURCE = 'written for the repetitive suite (src/engine/bench/repetitive-prompts.ts)';
 
 export const REPETITIVE_PROMPTS: readonly WrittenPrompt[] = [
   {

@@ -6,7 +6,7 @@
  * n_positions + 1 long, and a decoder stops with `context_full` when the next token would
  * need position n_positions.
  */
-import type { TextTokenizer } from './tokenizer.ts';
+import type { TextTokenizer } from '../runtime/tokenizer.ts';
 
 export type Prompt = string | { ids: readonly number[] };
 

@@ -7,9 +7,9 @@
  * For a chain, pass chainTree(k) (tree.ts) with nodeTokens = [root, ...drafts].
  */
 
-import type { Chooser } from './choice.ts';
-import type { Tree } from './tree.ts';
-import { checkDist, checkToken, finish, topEntries, type DraftDecision, type FinalToken, type VerifyResult } from './verify.ts';
+import type { Chooser } from '../decoding/choice.ts';
+import type { Tree } from '../decoding/tree.ts';
+import { checkDist, checkToken, finish, topEntries, type DraftDecision, type FinalToken, type VerifyResult } from './chain.ts';
 
 export interface TypicalParams {
   /** Hard ceiling on the bound: a draft with p(x) > epsilon is always accepted. */

@@ -11,8 +11,8 @@
  */
 import { computeMetrics } from './metrics.ts';
 import type { Trace, TraceConfig, TraceStep } from './trace.ts';
-import { validateTreeSpec, type TreeSpec } from './tree.ts';
-import { acceptProb, type VerifyMethod } from './verify.ts';
+import { validateTreeSpec, type TreeSpec } from '../decoding/tree.ts';
+import { acceptProb, type VerifyMethod } from '../verify/chain.ts';
 
 export interface ReplayMismatch {
   /** The first step that disagrees, or null for a run-level disagreement (result, metrics). */

@@ -5,8 +5,8 @@
  * is the baseline a speedup is measured against.
  */
 import { yieldToEventLoop } from './event-loop.ts';
-import { causalBias } from './lm.ts';
-import type { LoadedModel } from './model.ts';
+import { causalBias } from '../runtime/lm.ts';
+import type { LoadedModel } from '../runtime/model.ts';
 import { LogitsProcessors } from './processors.ts';
 import { preparePrompt, type Prompt } from './prompt.ts';
 import { Rng } from './rng.ts';
@@ -14,7 +14,7 @@ import { argmax, sampleFrom, toProbs } from './sampling.ts';
 import { decodeSettings, type GenerateOptions, type StopReason } from './decode-settings.ts';
 
 export { decodeSettings, type DecodeSettings, type GenerateOptions, type StopReason } from './decode-settings.ts';
-import { StreamDecoder } from './tokenizer.ts';
+import { StreamDecoder } from '../runtime/tokenizer.ts';
 
 export interface GenerateResult {
   /** BOS + prompt tokens, as fed. */

@@ -11,7 +11,7 @@
  * A continuation is the new tokens without a stopping end-of-text (train/quality.py stops
  * before appending it).
  */
-import type { StopReason } from './decode-settings.ts';
+import type { StopReason } from '../decoding/decode-settings.ts';
 
 export const COLLAPSED_BELOW = 0.5;
 

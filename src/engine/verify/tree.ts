@@ -6,8 +6,8 @@
  * p[n] the target's distribution after node n, q[n] what node n's token was drawn from.
  */
 
-import type { Chooser } from './choice.ts';
-import type { Tree } from './tree.ts';
+import type { Chooser } from '../decoding/choice.ts';
+import type { Tree } from '../decoding/tree.ts';
 import {
   acceptProb,
   checkDist,
@@ -21,7 +21,7 @@ import {
   type FinalToken,
   type RatioDecision,
   type VerifyResult,
-} from './verify.ts';
+} from './chain.ts';
 
 function checkPerNode(tree: Tree, what: string, found: number, fn: string): void {
   if (found !== tree.size) {

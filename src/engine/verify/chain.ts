@@ -14,7 +14,7 @@
  * All randomness goes through a Chooser, so traces show each uniform and tests enumerate.
  */
 
-import type { Chooser } from './choice.ts';
+import type { Chooser } from '../decoding/choice.ts';
 
 export type VerifyMethod = 'chain-greedy' | 'chain-sampling' | 'tree-greedy' | 'tree-sampling' | 'typical';
 

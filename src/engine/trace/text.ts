@@ -6,9 +6,9 @@
  * loop writes them (speculative.ts emit/done): one streaming UTF-8 decoder over the emitted
  * tokens, a stopping EOS not spelled, the decoder's final flush on the last step.
  */
-import type { ReplayMismatch } from './trace-replay.ts';
+import type { ReplayMismatch } from './replay.ts';
 import type { Trace } from './trace.ts';
-import { StreamDecoder } from './tokenizer.ts';
+import { StreamDecoder } from '../runtime/tokenizer.ts';
 
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
 

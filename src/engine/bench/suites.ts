@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import type { ModelFiles } from './files.ts';
+import type { ModelFiles } from '../runtime/files.ts';
 import { REPETITIVE_PROMPTS } from './repetitive-prompts.ts';
 
 export type SuiteName = 'prose' | 'code' | 'repetitive';

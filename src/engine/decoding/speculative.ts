@@ -11,20 +11,20 @@
  * and in the drafters on each draft's, before any temperature/top-k/top-p.
  */
 import { rngChooser, type Chooser } from './choice.ts';
-import type { Draft, DraftNodeInfo, DraftSkip, Drafter } from './drafters/types.ts';
+import type { Draft, DraftNodeInfo, DraftSkip, Drafter } from '../drafters/types.ts';
 import { yieldToEventLoop } from './event-loop.ts';
 import { decodeSettings, type GenerateOptions, type StopReason } from './decode-settings.ts';
-import { causalBias } from './lm.ts';
-import type { LoadedModel } from './model.ts';
+import { causalBias } from '../runtime/lm.ts';
+import type { LoadedModel } from '../runtime/model.ts';
 import { LogitsProcessors } from './processors.ts';
 import { preparePrompt, type Prompt } from './prompt.ts';
 import { Rng } from './rng.ts';
 import { argmax, toProbs, type SamplingParams } from './sampling.ts';
-import { StreamDecoder } from './tokenizer.ts';
+import { StreamDecoder } from '../runtime/tokenizer.ts';
 import { treeAttentionBias, treePositionIds, type TreeSpec } from './tree.ts';
-import { topEntries, verifyChainGreedy, verifyChainSampling, type TopEntry, type VerifyResult } from './verify.ts';
-import { verifyTreeGreedy, verifyTreeSampling } from './verify-tree.ts';
-import { TYPICAL_DEFAULTS, verifyTypical, type TypicalParams } from './verify-typical.ts';
+import { topEntries, verifyChainGreedy, verifyChainSampling, type TopEntry, type VerifyResult } from '../verify/chain.ts';
+import { verifyTreeGreedy, verifyTreeSampling } from '../verify/tree.ts';
+import { TYPICAL_DEFAULTS, verifyTypical, type TypicalParams } from '../verify/typical.ts';
 import { probOf, rowStats, topEntriesOfRow } from './logit-stats.ts';
 
 export type Acceptance = 'lossless' | 'typical';
