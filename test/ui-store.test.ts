@@ -107,9 +107,13 @@ describe('ui store: a run', () => {
     receive({ status: 'steps', requestId, run: 'baseline', steps: steps.slice(0, 1) });
     expect(useStore.getState().run.active).toBe('baseline');
     receive({ status: 'run-result', requestId, run: 'baseline', result: summary(example.result.tokens) });
-    receive({ status: 'complete', requestId, stopped: false, stepsAfterStop: null, speedup: 1.7, traceJson: exampleJson });
+    const measuring = { pairs: 2, endToEnd: { median: 1.6, min: 1.5, max: 1.7 }, decode: null, agreed: false, settled: false };
+    receive({ status: 'speedup-progress', requestId, speedup: measuring });
+    expect(useStore.getState().run).toMatchObject({ status: 'running', active: null, speedup: measuring });
+    const figures = { ...measuring, pairs: 3, agreed: true, settled: true };
+    receive({ status: 'complete', requestId, stopped: false, stepsAfterStop: null, speedup: figures, traceJson: exampleJson });
     s = useStore.getState();
-    expect(s.run).toMatchObject({ status: 'done', active: null, speedup: 1.7 });
+    expect(s.run).toMatchObject({ status: 'done', active: null, speedup: figures });
     expect(s.stepper.trace?.result.tokens).toEqual(example.result.tokens);
     expect(s.stepper.traceJson).toBe(exampleJson);
     expect(selectVocab(s)).toBe(info.vocab);
@@ -126,7 +130,8 @@ describe('ui store: a run', () => {
     const { receive } = useStore.getState();
     receive({ status: 'steps', requestId: old, run: 'spec', steps });
     receive({ status: 'error', phase: 'run', requestId: old, message: 'stale' });
-    receive({ status: 'complete', requestId: old, stopped: false, stepsAfterStop: null, speedup: 2, traceJson: exampleJson });
+    receive({ status: 'speedup-progress', requestId: old, speedup: { pairs: 1, endToEnd: { median: 2, min: 2, max: 2 }, decode: null, agreed: false, settled: false } });
+    receive({ status: 'complete', requestId: old, stopped: false, stepsAfterStop: null, speedup: null, traceJson: exampleJson });
     expect(useStore.getState().run).toMatchObject({ status: 'running', requestId, error: null, speedup: null });
     expect(useStore.getState().run.spec.steps).toEqual([]);
   });

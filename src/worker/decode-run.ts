@@ -1,7 +1,8 @@
 /**
  * One `run` request in the worker: the speculative decode, then the autoregressive baseline
  * (drafter none, the same sampling settings and seed), each streaming its step records in
- * time-batched `steps` messages, then the speedup and the speculative run's trace.
+ * time-batched `steps` messages, then more pairs for the speedup alone (speedup-repeats.ts),
+ * then the speedup and the speculative run's trace.
  * Not here: loading (engine.worker.ts) and anything the UI does with the records.
  */
 import {
@@ -17,8 +18,9 @@ import {
   type StepRecord,
   type TraceRunConfig,
 } from '../engine/index.ts';
-import { runCost } from '../engine/bench/figures.ts';
+import { pairFigures, runCost } from '../engine/bench/figures.ts';
 import type { RunKind, RunSettings, RunSummary, WorkerResponse } from './protocol.ts';
+import { repeatPairs, type SpeedupFigures, type SpeedupPair } from './speedup-repeats.ts';
 
 /** How often step records are posted: often enough to look live, rarely enough not to flood React. */
 const BATCH_INTERVAL_MS = 50;
@@ -110,12 +112,33 @@ export async function decodeRun(
   const baseline = spec.stopReason === 'aborted' ? null : await stream('baseline');
   const finished = (r: SpecResult | null): r is SpecResult => r !== null && r.stopReason !== 'aborted' && r.tokens.length > 0;
   const config: TraceRunConfig = { ...drafterSettings(settings), ...specOptions(settings, 'spec') };
+  let figures: SpeedupFigures | null = null;
+  if (finished(spec) && finished(baseline)) {
+    // Timing only: no step records, the same settings and seed, so the same tokens as the pair on show.
+    const decodeOnce = (kind: RunKind) =>
+      speculativeGenerate(model, kind === 'spec' ? createDrafter(model, drafterSettings(settings)) : null, settings.prompt, {
+        ...specOptions(settings, kind),
+        signal,
+        onStep: () => control.steps++,
+      });
+    const timed = async (): Promise<SpeedupPair | null> => {
+      const s = await decodeOnce('spec');
+      const b = finished(s) ? await decodeOnce('baseline') : null;
+      return finished(s) && finished(b) ? pairOf(s, b) : null;
+    };
+    figures = await repeatPairs(pairOf(spec, baseline), timed, (f) => post({ status: 'speedup-progress', requestId, speedup: f }));
+  }
   post({
     status: 'complete',
     requestId,
     stopped: control.stepsAtStop !== null,
     stepsAfterStop: control.stepsAtStop === null ? null : control.steps - control.stepsAtStop,
-    speedup: finished(spec) && finished(baseline) ? speedup(spec, baseline) : null,
+    speedup: figures,
     traceJson: traceToJson(buildTrace(spec, config, model), { timings: true }),
   });
+}
+
+/** One pair's end-to-end and decode-phase speedups. */
+function pairOf(spec: SpecResult, baseline: SpecResult): SpeedupPair {
+  return { endToEnd: speedup(spec, baseline), decode: pairFigures(runCost(spec), runCost(baseline))?.speedup_decode ?? null };
 }

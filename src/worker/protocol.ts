@@ -2,7 +2,7 @@
  * The messages between the UI and the engine worker (protocol v2), as two discriminated
  * unions shared by both sides, so that a misspelt or incomplete message is a compile error.
  * In: `{ type, ... }` (load, run, compare, measure-cost, time-forwards, dist-check, stop). Out:
- * `{ status, ... }` (loading, model-info, progress, ready, steps, run-result, complete,
+ * `{ status, ... }` (loading, model-info, progress, ready, steps, run-result, speedup-progress, complete,
  * compare-progress, compare-prompt, compare-complete, cost-progress, cost-curve,
  * forward-times, dist-progress, dist-check-complete, error). The worker does one job at a
  * time (a run, a comparison, a measurement or a check); `stop` ends whichever it is.
@@ -10,7 +10,9 @@
  * A `run` decodes the prompt twice, one after the other: speculatively with the chosen
  * drafter, then autoregressively (drafter `none`, the same sampling settings and seed) as
  * the baseline. Step records stream in batches (`steps`), each run's totals follow it
- * (`run-result`), and `complete` brings the speedup and the speculative run's trace.
+ * (`run-result`); then the pair is repeated, timed only, until the speedups agree or a cap
+ * (`speedup-progress` after each), and `complete` brings the speedup (median, range and
+ * count of pairs, end to end and decode phase) and the first speculative run's trace.
  *
  * Stepping is the UI's, not the worker's: the worker always decodes a run to its end (or to
  * Stop), and Step / Pause move a cursor over the steps already received. The seed fixes
@@ -49,6 +51,7 @@ import type {
 import type { PairFigures, RunCost, StepProfile } from '../engine/bench/figures.ts';
 import type { PositionCheck } from '../engine/bench/dist-check.ts';
 import type { PromptSuites, SuiteName } from '../engine/bench/suites.ts';
+import type { SpeedupFigures } from './speedup-repeats.ts';
 
 /** What a run decodes and how: everything a shared link must carry to reproduce it. */
 export interface RunSettings {
@@ -272,6 +275,8 @@ export type WorkerResponse =
   /** Step records since the previous batch (batched in time, never one message per token). */
   | { status: 'steps'; requestId: number; run: RunKind; steps: StepRecord[] }
   | { status: 'run-result'; requestId: number; run: RunKind; result: RunSummary }
+  /** After each timed pair while the speedup is still being measured (the figures not yet settled). */
+  | { status: 'speedup-progress'; requestId: number; speedup: SpeedupFigures }
   | {
       status: 'complete';
       requestId: number;
@@ -279,8 +284,8 @@ export type WorkerResponse =
       stopped: boolean;
       /** Decode steps the loop finished after the Stop message arrived (0 or 1); null without a Stop. */
       stepsAfterStop: number | null;
-      /** Measured tokens/s of the speculative run over the baseline's; null if either did not finish. */
-      speedup: number | null;
+      /** The speedup over interleaved repeated pairs (speedup-repeats.ts); null if the first pair did not finish. */
+      speedup: SpeedupFigures | null;
       /** The speculative run as a decode trace (docs/trace-format.md), timings included. */
       traceJson: string;
     }

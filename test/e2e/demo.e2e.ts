@@ -133,7 +133,7 @@ await withSite(async ({ browser, origin, modelId }) => {
     const verdict = page.locator('[data-testid="identical"]');
     expect((await verdict.getAttribute('data-pass')) === 'true', `identical-output check: ${await verdict.textContent()}`);
     const speedup = await text(page, '[data-testid="speedup"]');
-    expect(/Speedup \d+\.\d\d×/.test(speedup), `no speedup shown: "${speedup}"`);
+    expect(/End-to-end speedup \d+\.\d\d× \(median of \d+ pairs?, range/.test(speedup), `no settled speedup shown: "${speedup}"`);
     const spec = await attr(page, '[data-testid="spec-output"]', 'data-tokens');
     expect(spec.length > 0 && spec === (await attr(page, '[data-testid="baseline-output"]', 'data-tokens')), 'token streams differ');
     console.log(`        ${speedup.replace(/\s+/g, ' ')}`);

@@ -2,10 +2,12 @@
  * The decode view's results: the speculative output (the run on show, up to the stepper's
  * position) beside the autoregressive baseline, each with its counters, then the verdict:
  * for greedy decoding the identical-output check, for sampling what lossless means there,
- * and the measured speedup; beside τ and the speedup, a note when the output repeats itself.
+ * and the speedup over repeated pairs; beside τ and the speedup, a note when the output repeats itself.
  */
 import { useMemo, type ReactNode } from 'react';
 import type { TraceStep } from '../../engine/trace/trace.ts';
+import type { Spread } from '../../engine/trace/metrics.ts';
+import { MAX_PAIRS, SPREAD_TOLERANCE, type SpeedupFigures } from '../../worker/speedup-repeats.ts';
 import { countersOf, type Counters } from '../counters.ts';
 import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { compareOutputs, outputChips } from '../tokens.ts';
@@ -145,15 +147,51 @@ function Verdict() {
     }
   }
   if (run.speedup !== null && spec.result && baseline.result) {
-    parts.push(
-      <p key="speedup" className="speedup" data-testid="speedup">
-        Speedup <strong>{run.speedup.toFixed(2)}×</strong> (tokens/s of the speculative run over the baseline's, measured here);
-        target forward passes {spec.result.forwards.target} vs {baseline.result.forwards.target}.{' '}
-        <RepeatsNote d4={outputDistinct4(spec.result)} />
-      </p>,
-    );
+    parts.push(<SpeedupLine key="speedup" figures={run.speedup} forwards={[spec.result.forwards.target, baseline.result.forwards.target]} d4={outputDistinct4(spec.result)} />);
   }
   return parts.length ? <div className="verdicts">{parts}</div> : null;
+}
+
+const range = (s: Spread) => `${s.min.toFixed(2)}–${s.max.toFixed(2)}×`;
+
+/**
+ * The end-to-end speedup (tokens/s, prefill included) as the median of interleaved pairs,
+ * with its range and count, "measuring…" until the pairs agree or reach the cap; the
+ * decode speedup (prefill excluded) beside it.
+ */
+function SpeedupLine({ figures: f, forwards, d4 }: { figures: SpeedupFigures; forwards: [number, number]; d4: number | null }) {
+  const pairs = `${f.pairs} pair${f.pairs === 1 ? '' : 's'}`;
+  return (
+    <p
+      className="speedup"
+      data-testid="speedup"
+      data-settled={f.settled}
+      data-median={f.endToEnd.median}
+      data-min={f.endToEnd.min}
+      data-max={f.endToEnd.max}
+      data-pairs={f.pairs}
+      data-decode-median={f.decode?.median ?? ''}
+    >
+      {f.settled ? (
+        <>
+          End-to-end speedup <strong>{f.endToEnd.median.toFixed(2)}×</strong> (median of {pairs}, range {range(f.endToEnd)}
+          {f.agreed ? '' : `; the pairs still disagreed by more than ${Math.round(SPREAD_TOLERANCE * 100)}% at the cap`})
+        </>
+      ) : (
+        <>
+          End-to-end speedup <strong>measuring…</strong> ({pairs} so far, {range(f.endToEnd)})
+        </>
+      )}
+      {f.decode && (
+        <>
+          ; decode speedup (prefill excluded) <span data-figure="decode-speedup">{f.decode.median.toFixed(2)}×</span> ({range(f.decode)})
+        </>
+      )}
+      . Tokens/s of the speculative run over the autoregressive one, timed in pairs (speculative, autoregressive, …) at the same settings
+      and seed until the pairs agree within {Math.round(SPREAD_TOLERANCE * 100)}% or {MAX_PAIRS} pairs; the outputs above are the first
+      pair's. Target forward passes {forwards[0]} vs {forwards[1]}. <RepeatsNote d4={d4} />
+    </p>
+  );
 }
 
 export function RunPanel() {

@@ -82,6 +82,10 @@ export const useStore = create<UiState>()((set, get, api) => ({
         if (msg.requestId !== s.run.requestId) break;
         set({ run: { ...s.run, [msg.run]: { ...s.run[msg.run], result: msg.result } } });
         break;
+      case 'speedup-progress':
+        if (msg.requestId !== s.run.requestId) break;
+        set({ run: { ...s.run, active: null, speedup: msg.speedup } });
+        break;
       case 'complete': {
         if (msg.requestId !== s.run.requestId) break;
         let trace;

@@ -1,6 +1,6 @@
 /**
  * The current run: the speculative decode and its autoregressive baseline, their step
- * records as the worker streams them, their totals, the measured speedup. Step records
+ * records as the worker streams them, their totals, the speedup over repeated pairs. Step records
  * arrive in batches (one store update per batch, not per token). The settings a run was
  * started with are kept, so editing the controls afterwards does not relabel its results.
  */
@@ -8,6 +8,7 @@ import type { StateCreator } from 'zustand';
 import type { StepRecord } from '../../engine/decoding/speculative.ts';
 import type { Trace } from '../../engine/trace/trace.ts';
 import type { RunKind, RunSummary } from '../../worker/protocol.ts';
+import type { SpeedupFigures } from '../../worker/speedup-repeats.ts';
 import type { UiState } from './index.ts';
 import type { Settings } from './settings.ts';
 
@@ -27,8 +28,8 @@ export interface RunState {
   active: RunKind | null;
   spec: RunData;
   baseline: RunData;
-  /** Measured tokens/s of the speculative run over the baseline's. */
-  speedup: number | null;
+  /** The speedup over interleaved repeated pairs; not yet settled while the worker is still timing them. */
+  speedup: SpeedupFigures | null;
   /** Decode steps finished after Stop arrived (the interrupt's latency, in steps). */
   stepsAfterStop: number | null;
   /** The speculative run as a checked trace, and its JSON (for export), once complete. */
