@@ -1,5 +1,5 @@
 /**
- * The page's runtime choice (src/ui/runtime-choice.ts): the cost of a decode step, the
+ * The engine worker's runtime choice (src/worker/runtime-choice.ts): the cost of a decode step, the
  * switch only past a clear margin, the order candidates are tried in, and what localStorage
  * keeps. Hand-checkable numbers throughout.
  */
@@ -12,11 +12,12 @@ import {
   nextCandidate,
   preferCandidate,
   readRemembered,
+  startingRuntime,
   stepMs,
   writeRemembered,
   type Machine,
   type RuntimeTimes,
-} from '../src/ui/runtime-choice.ts';
+} from '../src/worker/runtime-choice.ts';
 import type { RuntimeSetting } from '../src/worker/protocol.ts';
 
 const wasm = (threads: number): RuntimeSetting => ({ backend: 'wasm', threads });
@@ -95,6 +96,13 @@ describe('remembered choice', () => {
   it('a failed runtime is remembered with its error', () => {
     const withFailure = { ...choice, measured: [...choice.measured, failed(gpu(2))] };
     expect(readRemembered(writeRemembered(null, key, withFailure), key)).toEqual(withFailure);
+  });
+
+  it('a worker starts on the remembered runtime, else on one wasm thread (and measures)', () => {
+    const stored = writeRemembered(null, key, choice);
+    expect(startingRuntime(stored, key)).toEqual({ runtime: wasm(2), remembered: choice });
+    expect(startingRuntime(stored, machineKey('toy', { ...m, webgpu: true }))).toEqual({ runtime: FIRST_RUNTIME, remembered: null });
+    expect(startingRuntime(null, key)).toEqual({ runtime: FIRST_RUNTIME, remembered: null });
   });
 
   it('unreadable or foreign text counts as nothing remembered (measure again)', () => {

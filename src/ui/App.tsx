@@ -9,7 +9,7 @@ import { lazy, Suspense } from 'react';
 import { useStore, totalProgress } from './store/index.ts';
 import { useExampleTrace, usePlayback, useStepKeys } from './hooks/useStepper.ts';
 import { hrefOf, ROUTES, useRoute } from './routes.ts';
-import { runtimeLabel, stepMs } from './runtime-choice.ts';
+import { runtimeLabel, stepMs } from '../worker/runtime-choice.ts';
 import { modelIdFromPage, useEngine } from './useEngine.ts';
 import { DecodeView } from './views/DecodeView.tsx';
 import { TraceView } from './views/TraceView.tsx';
@@ -90,7 +90,7 @@ function ModelStatus() {
   );
 }
 
-/** What the start-up runtime measurement found (runtime-probe.ts), next to the runtime in use. */
+/** What the engine worker's runtime measurement found (src/worker/runtime-probe.ts), next to the runtime in use. */
 function RuntimeProbeLine() {
   const probe = useStore((s) => s.model.runtimeProbe);
   const choice = probe.chosen ? `${probe.chosen.backend}-${probe.chosen.threads}` : '';
@@ -99,7 +99,7 @@ function RuntimeProbeLine() {
     return `${runtimeLabel(t.runtime)} ${ms === null ? `failed (${t.error})` : `${ms.toFixed(2)} ms`}`;
   });
   let text: string;
-  if (probe.status === 'measuring') text = `Measuring other runtimes in the background${figures.length ? `: ${figures.join(', ')}` : ''}…`;
+  if (probe.status === 'measuring') text = `Measuring other runtimes while the engine is idle (a Run goes first)${figures.length ? `: ${figures.join(', ')}` : probe.note ? `, ${probe.note}` : ''}…`;
   else if (probe.status === 'off') text = probe.note ? `No runtime measurement: ${probe.note}.` : '';
   else {
     const when = probe.status === 'remembered' && probe.at ? `, measured on ${probe.at.slice(0, 10)}` : '';

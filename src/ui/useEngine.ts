@@ -1,17 +1,16 @@
 /**
  * The UI's handle on the engine worker: starts it, sends it typed requests, and feeds its
  * messages (and crashes) into the store. The Worker object lives in a ref, never in the store.
- * It starts on the runtime an earlier visit chose (runtime-probe.ts) or on one wasm thread,
- * and once ready lets the runtime probe measure the alternatives and swap in a faster worker.
+ * The worker chooses its runtime and measures the alternatives itself (src/worker/runtime-probe.ts);
+ * the page only hands it what localStorage remembers and keeps what it says to remember.
  * `?backend=wasm|webgpu` in the page URL fixes the backend instead (no measurement).
  * Which model: `?model=<id>` in the page URL, else `toy`; it is fetched from models/<id>/
  * next to the page, so the site works from any folder of a static host.
  */
 import { useCallback, useEffect, useRef } from 'react';
-import type { Backend, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
+import type { Backend, ModelInfo, WorkerRequest, WorkerResponse } from '../worker/protocol.ts';
 import { compareProblem } from './compare/configs.ts';
-import { FIRST_RUNTIME, sameRuntime } from './runtime-choice.ts';
-import { forgetRuntime, probeRuntime, rememberedRuntime, type ProbeHost } from './runtime-probe.ts';
+import { FIRST_RUNTIME, STORAGE_KEY } from '../worker/runtime-choice.ts';
 import { selectEngineBusy, useStore } from './store/index.ts';
 import { selectPosition, selectSteps } from './store/stepper-slice.ts';
 import { selectRunProblem } from './store/run-problem.ts';
@@ -67,9 +66,23 @@ function send(worker: Worker, msg: WorkerRequest): void {
   worker.postMessage(msg);
 }
 
-/** Feeds a worker's messages and crashes into the store (only the engine worker is wired). */
-function wire(worker: Worker): void {
-  worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => useStore.getState().receive(e.data));
+/**
+ * Feeds a worker's messages and crashes into the store, keeps in localStorage what the
+ * worker's runtime choice says to keep, and calls `restart` when it asks for a fresh worker.
+ */
+function wire(worker: Worker, restart: () => void): void {
+  worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => {
+    const msg = e.data;
+    if (msg.status === 'runtime-choice' && msg.stored !== undefined) {
+      try {
+        localStorage.setItem(STORAGE_KEY, msg.stored);
+      } catch {
+        // Private browsing may refuse storage: the next visit measures again.
+      }
+    }
+    useStore.getState().receive(msg);
+    if (msg.status === 'runtime-choice' && msg.restart) restart();
+  });
   worker.addEventListener('error', (e: ErrorEvent) => {
     e.preventDefault();
     const detail = e.message ? `: ${e.message}` : ' (its script failed to load or threw)';
@@ -83,9 +96,18 @@ function wire(worker: Worker): void {
   });
 }
 
-/** The runtime a page load starts on: the link's backend, else what an earlier visit chose, else one wasm thread. */
-function firstRuntime(modelId: string, forced: Backend | null): RuntimeSetting {
-  return forced ? { backend: forced, threads: FIRST_RUNTIME.threads } : (rememberedRuntime(modelId)?.runtime ?? FIRST_RUNTIME);
+type RuntimeRequest = Extract<WorkerRequest, { type: 'load' }>['runtime'];
+
+/** How the worker is to pick its runtime: the link's backend, else its own choice from what localStorage remembers. */
+function runtimeRequest(forced: Backend | null): RuntimeRequest {
+  if (forced) return { fixed: { backend: forced, threads: FIRST_RUNTIME.threads }, note: `the link fixes ?backend=${forced}` };
+  let remembered: string | null = null;
+  try {
+    remembered = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    // Storage refused: nothing remembered, the worker measures.
+  }
+  return { remembered };
 }
 
 /**
@@ -93,13 +115,13 @@ function firstRuntime(modelId: string, forced: Backend | null): RuntimeSetting {
  * download starts that much sooner (the render takes ~100 ms on a slow machine); the first
  * spawn() of the same model and runtime takes it over, with what it said meanwhile.
  */
-let early: { modelId: string; runtime: RuntimeSetting; worker: Worker; said: Event[]; keep: (e: Event) => void } | null = null;
+let early: { modelId: string; runtime: RuntimeRequest; worker: Worker; said: Event[]; keep: (e: Event) => void } | null = null;
 const EARLY_EVENTS = ['message', 'error', 'messageerror'] as const;
 
 export function spawnEarly(modelId: string): void {
   const forced = backendFromPage();
   if (early || !MODEL_ID.test(modelId) || (forced !== null && typeof forced === 'object')) return;
-  const runtime = firstRuntime(modelId, forced);
+  const runtime = runtimeRequest(forced);
   const worker = newWorker(modelId, runtime);
   const said: Event[] = [];
   const keep = (e: Event) => {
@@ -111,11 +133,11 @@ export function spawnEarly(modelId: string): void {
 }
 
 /** The early worker if it is the one asked for (its events replayed once the caller has wired it), else null. */
-function takeEarly(modelId: string, runtime: RuntimeSetting): Worker | null {
+function takeEarly(modelId: string, runtime: RuntimeRequest): Worker | null {
   const e = early;
   early = null;
   if (!e) return null;
-  if (e.modelId !== modelId || !sameRuntime(e.runtime, runtime)) {
+  if (e.modelId !== modelId || JSON.stringify(e.runtime) !== JSON.stringify(runtime)) {
     e.worker.terminate();
     return null;
   }
@@ -132,11 +154,11 @@ function takeEarly(modelId: string, runtime: RuntimeSetting): Worker | null {
 }
 
 /** A new engine worker, sent `load` for `modelId` on `runtime`: the early one when it matches. */
-function spawn(modelId: string, runtime: RuntimeSetting): Worker {
+function spawn(modelId: string, runtime: RuntimeRequest): Worker {
   return takeEarly(modelId, runtime) ?? newWorker(modelId, runtime);
 }
 
-function newWorker(modelId: string, runtime: RuntimeSetting): Worker {
+function newWorker(modelId: string, runtime: RuntimeRequest): Worker {
   const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
   const base = document.baseURI;
   send(worker, {
@@ -151,11 +173,9 @@ function newWorker(modelId: string, runtime: RuntimeSetting): Worker {
 
 export function useEngine(modelId: string): EngineHandle {
   const workerRef = useRef<Worker | null>(null);
-  const probeRef = useRef<AbortController | null>(null);
 
   const start = useCallback(() => {
     const store = useStore.getState();
-    probeRef.current?.abort();
     workerRef.current?.terminate();
     workerRef.current = null;
     store.startLoading(modelId);
@@ -171,53 +191,14 @@ export function useEngine(modelId: string): EngineHandle {
       store.failModel({ kind: 'load', message: `The backend '${forced.invalid}' is not known: expected ?backend=wasm or ?backend=webgpu, or none to let the page measure. Fix the address.` });
       return;
     }
-    const remembered = forced ? null : rememberedRuntime(modelId);
-    const probe = new AbortController();
-    probeRef.current = probe;
-    const worker = spawn(modelId, firstRuntime(modelId, forced));
-    wire(worker);
+    const worker = spawn(modelId, runtimeRequest(forced));
+    wire(worker, start);
     workerRef.current = worker;
-    const host: ProbeHost = {
-      active: () => workerRef.current,
-      spawn: (runtime) => spawn(modelId, runtime),
-      adopt: (next, ready) => {
-        const old = workerRef.current;
-        wire(next);
-        workerRef.current = next;
-        old?.terminate();
-        useStore.getState().receive(ready);
-      },
-    };
-    const onFirst = (e: MessageEvent<WorkerResponse>) => {
-      const msg = e.data;
-      if (msg.status === 'error' && msg.phase === 'load' && remembered) {
-        // The runtime an earlier visit chose does not load now (e.g. WebGPU is gone): measure afresh.
-        worker.removeEventListener('message', onFirst);
-        forgetRuntime(modelId);
-        start();
-        return;
-      }
-      if (msg.status !== 'ready') return;
-      worker.removeEventListener('message', onFirst);
-      if (forced) {
-        useStore.getState().setRuntimeProbe({ status: 'off', note: `the link fixes ?backend=${forced}`, chosen: { backend: msg.backend, threads: msg.threads } });
-        return;
-      }
-      if (remembered) {
-        useStore.getState().setRuntimeProbe({ status: 'remembered', measured: remembered.measured, chosen: remembered.runtime, at: remembered.at });
-        return;
-      }
-      probeRuntime(host, modelId, { backend: msg.backend, threads: msg.threads }, probe.signal).catch((err: Error) => {
-        if (!probe.signal.aborted) useStore.getState().setRuntimeProbe({ status: 'off', timing: false, note: `the measurement failed: ${err.message}` });
-      });
-    };
-    worker.addEventListener('message', onFirst);
   }, [modelId]);
 
   useEffect(() => {
     start();
     return () => {
-      probeRef.current?.abort();
       workerRef.current?.terminate();
       workerRef.current = null;
     };

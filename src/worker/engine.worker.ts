@@ -31,11 +31,25 @@ import { decodeRun, type RunControl } from './decode-run.ts';
 import { distCheckRun } from './dist-check-run.ts';
 import { measureCost } from './measure-cost.ts';
 import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from './staged-load.ts';
-import type { ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { CostPoint, ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
+import {
+  forgetRemembered,
+  machineKey,
+  nextCandidate,
+  runtimeLabel,
+  startingRuntime,
+  writeRemembered,
+  type Machine,
+  type RememberedChoice,
+  type RuntimeChoice,
+} from './runtime-choice.ts';
+import { offNote, probeRuntime, type ProbeHost } from './runtime-probe.ts';
 import { timeForwards } from './time-forwards.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
 const WARMUP_PROMPT = 'The';
+/** How long the engine must have been idle before the runtime measurement (re)starts. */
+const PROBE_IDLE_MS = 1000;
 const ALL_PARTS: ModelPart[] = ['heads', 'draft_model'];
 
 const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
@@ -64,6 +78,15 @@ const exclusive: Exclusive = async (piece) => {
     stagePiece = null;
   }
 };
+
+/** The load request, for the runtime measurement's candidates (the same model, another runtime). */
+let loadRequest: Extract<WorkerRequest, { type: 'load' }> | null = null;
+/** The runtime measurement still to do (what localStorage held, and this model and machine's key), or null. */
+let probeWanted: { stored: string | null; key: string } | null = null;
+let probing: { controller: AbortController; done: Promise<void> } | null = null;
+let probeTimer: ReturnType<typeof setTimeout> | null = null;
+/** A faster candidate adopted by the measurement: every request goes to it, every answer comes back. */
+let relay: Worker | null = null;
 
 function post(msg: WorkerResponse): void {
   scope.postMessage(msg);
@@ -176,12 +199,22 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
     return;
   }
   loading = true;
+  loadRequest = req;
   post({ status: 'loading', modelId: req.modelId });
+  let wanted: RuntimeSetting;
+  let remembered: RememberedChoice | null = null;
+  let key: string | null = null;
+  if ('fixed' in req.runtime) wanted = req.runtime.fixed;
+  else {
+    // The key's WebGPU part is whether the API exists, known at once; the measurement asks for an adapter.
+    key = machineKey(req.modelId, machineNow('gpu' in navigator));
+    ({ runtime: wanted, remembered } = startingRuntime(req.runtime.remembered, key));
+  }
   const parts = req.parts ?? ALL_PARTS;
   const { first, later } = splitParts(parts);
   let loaded: Promise<LoadedModel> | undefined;
   try {
-    await configureRuntime(req.ortUrl, req.runtime);
+    await configureRuntime(req.ortUrl, wanted);
     // onnxruntime starts (wasm fetched, compiled, threads up) while the graphs download; if it
     // cannot, the model's own sessions fail below with the full explanation.
     const runtimeStarted = startRuntime().then(() => mark('runtime-started'), () => undefined);
@@ -210,6 +243,15 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
     await warm(m, 'model');
     mark('warm-up');
     model = m;
+    // Before `ready`, so the page never shows a ready runtime without its choice.
+    if ('fixed' in req.runtime) {
+      if (req.runtime.note !== null) choose({ status: 'off', note: req.runtime.note, measured: [], chosen: runtime, at: null });
+    } else if (remembered) {
+      choose({ status: 'remembered', note: null, measured: remembered.measured, chosen: remembered.runtime, at: remembered.at });
+    } else {
+      probeWanted = { stored: req.runtime.remembered, key: key! };
+      choose({ status: 'measuring', note: 'once the engine is idle', measured: [], chosen: null, at: null });
+    }
     announceReady(m, first);
     laterParts = later;
     if (later.length) {
@@ -219,15 +261,132 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
         return failed;
       });
     }
+    void laterLoaded.then(scheduleProbe);
   } catch (e) {
     loading = false;
     await loaded?.then((m) => m.release()).catch(() => undefined);
+    if (remembered && key !== null && !('fixed' in req.runtime)) {
+      // The runtime an earlier visit chose does not load now (e.g. WebGPU is gone): forget it, and the page starts afresh.
+      const note = `${runtimeLabel(remembered.runtime)}, chosen on ${remembered.at.slice(0, 10)}, did not load (${messageOf(e)}); measuring again`;
+      post({ status: 'runtime-choice', choice: { status: 'off', note, measured: [], chosen: null, at: null }, stored: forgetRemembered(req.runtime.remembered, key), restart: true });
+      return;
+    }
     post({ status: 'error', phase: 'load', message: `Could not load model '${req.modelId}' from ${req.modelUrl}: ${messageOf(e)}` });
   }
 }
 
 function announceReady(m: LoadedModel, parts: ModelPart[] = ALL_PARTS): void {
   post({ status: 'ready', modelId: m.id, backend: runtime.backend, threads: runtime.threads, crossOriginIsolated: scope.crossOriginIsolated, parts });
+}
+
+function choose(choice: RuntimeChoice, stored?: string): void {
+  post({ status: 'runtime-choice', choice, ...(stored !== undefined ? { stored } : {}) });
+}
+
+const machineNow = (webgpu: boolean): Machine => ({
+  crossOriginIsolated: scope.crossOriginIsolated,
+  hardwareConcurrency: navigator.hardwareConcurrency || 1,
+  webgpu,
+});
+
+/** navigator.gpu gives an adapter (WebGPU is worth trying). */
+async function hasWebGpu(): Promise<boolean> {
+  const gpu = (navigator as WorkerNavigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the runtime measurement once the engine has been idle for PROBE_IDLE_MS, if one is still to do. */
+function scheduleProbe(): void {
+  if (!probeWanted || probing || relay || running || !model) return;
+  if (probeTimer !== null) clearTimeout(probeTimer);
+  probeTimer = setTimeout(() => {
+    probeTimer = null;
+    if (!running && !probing) startProbe();
+  }, PROBE_IDLE_MS);
+}
+
+/** Stops the runtime measurement for a job (its candidate closes at once); scheduleProbe starts it over. */
+async function stopProbe(): Promise<void> {
+  if (probeTimer !== null) {
+    clearTimeout(probeTimer);
+    probeTimer = null;
+  }
+  const p = probing;
+  if (!p) return;
+  p.controller.abort();
+  await p.done;
+}
+
+function startProbe(): void {
+  const want = probeWanted;
+  const m = model;
+  const req = loadRequest;
+  if (!want || !m || !req) return;
+  const controller = new AbortController();
+  const host: ProbeHost = {
+    machine: machineNow(false),
+    current: runtime,
+    timeHere: async (request, signal) => {
+      let points: CostPoint[] = [];
+      const control: RunControl = { controller: new AbortController(), stepsAtStop: null, steps: 0 };
+      signal.addEventListener('abort', () => control.controller.abort());
+      await timeForwards(m, runtime, request, control, (msg) => {
+        if (msg.status === 'forward-times') points = msg.points;
+      });
+      return points;
+    },
+    spawn: (candidate) => {
+      // This worker's own script: the same engine, started on the candidate runtime.
+      const w = new Worker(scope.location.href, { type: 'module' });
+      w.postMessage({ type: 'load', modelId: req.modelId, modelUrl: req.modelUrl, ortUrl: req.ortUrl, parts: req.parts, runtime: { fixed: candidate, note: null } } satisfies WorkerRequest);
+      return w;
+    },
+    adopt: (w, ready) => {
+      relay = w;
+      w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => post(e.data));
+      w.addEventListener('error', (e: ErrorEvent) => {
+        e.preventDefault();
+        // A crash of the adopted worker is this worker's crash, which the page reports and answers with a fresh one.
+        setTimeout(() => {
+          throw new Error(`the engine's ${ready.backend} ${ready.threads}-thread worker stopped${e.message ? `: ${e.message}` : ''}`);
+        });
+      });
+      model = null;
+      void m.release();
+      post(ready);
+    },
+    report: (choice) => choose({ ...choice, note: null }),
+  };
+  const done = (async () => {
+    host.machine = machineNow(await hasWebGpu());
+    if (controller.signal.aborted) return;
+    if (nextCandidate(host.machine, runtime, []) === null) {
+      probeWanted = null;
+      choose({ status: 'off', note: offNote(host.machine), measured: [], chosen: runtime, at: null });
+      return;
+    }
+    const { chosen, measured } = await probeRuntime(host, controller.signal);
+    probeWanted = null;
+    const at = new Date().toISOString();
+    choose({ status: 'done', note: null, measured, chosen, at }, writeRemembered(want.stored, want.key, { runtime: chosen, measured, at }));
+  })()
+    .catch((e: unknown) => {
+      if (controller.signal.aborted) {
+        choose({ status: 'measuring', note: 'a job came first; again once the engine is idle', measured: [], chosen: null, at: null });
+        return;
+      }
+      probeWanted = null;
+      choose({ status: 'off', note: `the measurement failed: ${messageOf(e)}`, measured: [], chosen: runtime, at: null });
+    })
+    .finally(() => {
+      probing = null;
+    });
+  probing = { controller, done };
 }
 
 /**
@@ -244,6 +403,9 @@ async function job(
   const fail = (message: string) => post({ status: 'error', phase, requestId: req.requestId, message });
   const busy = () => fail(`The engine is busy with ${running!.what}: wait for it to finish, or stop it first.`);
   if (!model) return fail('No model is loaded yet: wait for the progress bar to finish, or press Retry to load it again.');
+  if (running) return busy();
+  // A job goes first: nothing is ever timed or loaded beside it.
+  await stopProbe();
   if (running) return busy();
   if (waitsForLater(req, laterParts)) {
     const failed = await laterLoaded;
@@ -262,11 +424,16 @@ async function job(
     const waiting = idleWaiters;
     idleWaiters = [];
     for (const resume of waiting) resume();
+    scheduleProbe();
   }
 }
 
 scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
   const req = e.data;
+  if (relay) {
+    relay.postMessage(req);
+    return;
+  }
   switch (req.type) {
     case 'load':
       void load(req);

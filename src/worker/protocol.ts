@@ -2,7 +2,7 @@
  * The messages between the UI and the engine worker (protocol v2), as two discriminated
  * unions shared by both sides, so that a misspelt or incomplete message is a compile error.
  * In: `{ type, ... }` (load, run, compare, measure-cost, time-forwards, dist-check, stop). Out:
- * `{ status, ... }` (loading, model-info, progress, ready, steps, run-result, speedup-progress, complete,
+ * `{ status, ... }` (loading, model-info, progress, ready, runtime-choice, steps, run-result, speedup-progress, complete,
  * compare-progress, compare-prompt, compare-complete, cost-progress, cost-curve,
  * forward-times, dist-progress, dist-check-complete, error). The worker does one job at a
  * time (a run, a comparison, a measurement or a check); `stop` ends whichever it is.
@@ -28,9 +28,10 @@
  * after a realistic context: the cost curve t(n) the Speedup simulator projects from.
  *
  * The runtime (backend and thread count) is fixed when a worker's onnxruntime initialises,
- * so the page compares runtimes across workers (src/ui/runtime-probe.ts): `time-forwards`
- * times bare 1-token and (k+1)-token forwards in one worker, and `forward-times` says which
- * runtime measured them.
+ * so the engine worker compares runtimes with nested workers (runtime-probe.ts), while it
+ * is idle: `time-forwards` times bare 1-token and (k+1)-token forwards in one worker,
+ * `forward-times` says which runtime measured them, and `runtime-choice` tells the page
+ * what was measured and chosen (and what localStorage should remember).
  *
  * A `dist-check` is losslessness under sampling made visible: N seeded samples of the next
  * few tokens after the prompt, speculatively and autoregressively, and per position the two
@@ -49,37 +50,17 @@ import type {
   StopReason,
 } from '../engine/index.ts';
 import type { PairFigures, RunCost, StepProfile } from '../engine/bench/figures.ts';
+import type { DecodeConfig } from '../engine/decoding/decode-config.ts';
 import type { PositionCheck } from '../engine/bench/dist-check.ts';
 import type { PromptSuites, SuiteName } from '../engine/bench/suites.ts';
+import type { RuntimeChoice } from './runtime-choice.ts';
 import type { SpeedupFigures } from './speedup-repeats.ts';
 
-/** What a run decodes and how: everything a shared link must carry to reproduce it. */
-export interface RunSettings {
-  drafter: DrafterName;
-  /** Chain length (heads, draft-model, prompt-lookup); ignored by none and heads-tree. */
-  k: number;
-  /** heads-tree's shape. */
-  tree: DefaultTreeName;
-  /** Chains only: +2 drafts after a fully accepted step, -1 otherwise. */
-  adaptive: boolean;
-  /** heads and draft-model: stop drafting below this top probability (0 = off). */
-  pMin: number;
-  /** 'typical' is Medusa's LOSSY typical acceptance (needs temperature > 0). */
-  acceptance: Acceptance;
-  /** Hugging Face's repetition_penalty, before temperature/top-k/top-p; 1 = off. */
-  repetitionPenalty: number;
-  /** Hugging Face's no_repeat_ngram_size; 0 = off. */
-  noRepeatNgramSize: number;
-  /** 0 = greedy. */
-  temperature: number;
-  /** 0 = off. */
-  topK: number;
-  /** 1 = off. */
-  topP: number;
-  seed: number;
-  maxTokens: number;
-  prompt: string;
-}
+/**
+ * What a run decodes and how: everything a shared link must carry to reproduce it. The page
+ * keeps a value for every knob (k and a default tree too) while another drafter is chosen.
+ */
+export type RunSettings = Omit<DecodeConfig, 'k' | 'tree'> & { k: number; tree: DefaultTreeName; prompt: string };
 
 /** onnxruntime-web's execution provider: 'wasm' (CPU) or 'webgpu' (KV cache on the GPU). */
 export type Backend = 'wasm' | 'webgpu';
@@ -101,8 +82,14 @@ export type WorkerRequest =
       ortUrl: string;
       /** Graphs besides the base model; default both (every drafter then works). */
       parts?: ModelPart[];
-      /** The runtime to start; threads > 1 only take effect on a cross-origin isolated page. */
-      runtime: RuntimeSetting;
+      /**
+       * The runtime: fixed (the link's ?backend=, or a candidate the runtime measurement
+       * tries; `note` says why for the page, null for a candidate, which measures nothing), or
+       * chosen by the worker (runtime-choice.ts) from localStorage's remembered text, measuring
+       * when it remembers nothing for this model and machine. Threads > 1 only take effect
+       * on a cross-origin isolated page.
+       */
+      runtime: { fixed: RuntimeSetting; note: string | null } | { remembered: string | null };
     }
   | { type: 'run'; requestId: number; settings: RunSettings }
   | { type: 'compare'; requestId: number; settings: CompareSettings }
@@ -175,15 +162,8 @@ export interface ModelInfo {
   suites: PromptSuites | null;
 }
 
-/** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy). */
-export interface CompareConfig {
-  drafter: Exclude<DrafterName, 'none'>;
-  /** Chains (heads, draft-model, prompt-lookup): drafts per step; ignored by heads-tree. */
-  k: number;
-  /** heads-tree only. */
-  tree: DefaultTreeName;
-  temperature: number;
-}
+/** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy); the rest of its DecodeConfig is at the defaults (compare-config.ts). */
+export type CompareConfig = Pick<DecodeConfig, 'temperature'> & { drafter: Exclude<DrafterName, 'none'>; k: number; tree: DefaultTreeName };
 
 export interface CompareSettings {
   suite: SuiteName;
@@ -272,6 +252,12 @@ export type WorkerResponse =
   /** Bytes of one model file so far; several files download at once. */
   | { status: 'progress'; file: string; loaded: number; total: number | null }
   | { status: 'ready'; modelId: string; backend: Backend; threads: number; crossOriginIsolated: boolean; parts: ModelPart[] }
+  /**
+   * The runtime choice and its measurement (runtime-choice.ts). `stored`: the new text of
+   * localStorage's STORAGE_KEY, for the page to keep. `restart`: the remembered runtime did
+   * not load (now forgotten): start a fresh worker, which measures again.
+   */
+  | { status: 'runtime-choice'; choice: RuntimeChoice; stored?: string; restart?: boolean }
   /** Step records since the previous batch (batched in time, never one message per token). */
   | { status: 'steps'; requestId: number; run: RunKind; steps: StepRecord[] }
   | { status: 'run-result'; requestId: number; run: RunKind; result: RunSummary }

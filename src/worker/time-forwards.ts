@@ -1,9 +1,9 @@
 /**
  * One `time-forwards` request in the worker: the median wall time of a bare target forward
  * over each requested number of new tokens (e.g. 1 and 5) after `context` cached tokens, on
- * whatever runtime this worker's onnxruntime runs. The page sends it to two workers with
- * different runtimes and keeps the faster (src/ui/runtime-choice.ts). Sizes alternate within
- * each round so drift hits both alike; the first round is untimed.
+ * whatever runtime this worker's onnxruntime runs. The runtime measurement (runtime-probe.ts)
+ * times it here and in a candidate worker and keeps the faster (runtime-choice.ts). Sizes
+ * alternate within each round so drift hits both alike; the first round is untimed.
  */
 import type { LoadedModel } from '../engine/index.ts';
 import type { RunControl } from './decode-run.ts';

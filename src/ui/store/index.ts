@@ -27,12 +27,11 @@ export interface ReceiveSlice {
 
 export type UiState = ModelSlice & SettingsSlice & RunSlice & StepperSlice & CompareSlice & SimulatorSlice & DistCheckSlice & ReceiveSlice;
 
-/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison, a cost or runtime measurement, a distribution check. */
+/** Whether the worker is busy with a job (it does one at a time): a decode, a comparison, a cost measurement, a distribution check (its runtime measurement gives way to any of them). */
 export const selectEngineBusy = (s: UiState) =>
   s.run.status === 'running' ||
   s.compare.status === 'running' ||
   s.simulator.cost.status === 'measuring' ||
-  s.model.runtimeProbe.timing ||
   s.distCheck.status === 'running';
 
 export const useStore = create<UiState>()((set, get, api) => ({
@@ -73,6 +72,9 @@ export const useStore = create<UiState>()((set, get, api) => ({
             error: null,
           },
         });
+        break;
+      case 'runtime-choice':
+        set({ model: { ...s.model, runtimeProbe: msg.choice } });
         break;
       case 'steps':
         if (msg.requestId !== s.run.requestId) break;

@@ -2,13 +2,13 @@
  * The model's lifecycle as the page sees it: loading with byte progress per file, what the
  * worker told us about the model (vocabulary text, prompt suites, heads), ready, or a load
  * error / worker crash that Retry answers with a fresh worker, and the start-up measurement
- * that picks the runtime (runtime-probe.ts). Serialisable data only: the Worker and
+ * that picks the runtime (the worker's, src/worker/runtime-probe.ts). Serialisable data only: the Worker and
  * everything inside it stay in useEngine.ts and the worker.
  */
 import type { StateCreator } from 'zustand';
 import type { ModelPart } from '../../engine/runtime/model.ts';
 import type { Backend, ModelInfo, RuntimeSetting } from '../../worker/protocol.ts';
-import type { RuntimeTimes } from '../runtime-choice.ts';
+import { NO_CHOICE, type RuntimeChoice } from '../../worker/runtime-choice.ts';
 import type { UiState } from './index.ts';
 
 export type ModelPhase = 'idle' | 'loading' | 'ready' | 'error';
@@ -24,23 +24,8 @@ export interface ModelError {
   message: string;
 }
 
-/**
- * The start-up runtime measurement. off: nothing to compare (note says why); measuring: a
- * second worker loads or forwards are being timed (timing: the engine is in use for it);
- * done: measured now; remembered: measured on an earlier visit.
- */
-export interface RuntimeProbe {
-  status: 'off' | 'measuring' | 'done' | 'remembered';
-  timing: boolean;
-  note: string | null;
-  measured: RuntimeTimes[];
-  /** The runtime decoding after the measurement. */
-  chosen: RuntimeSetting | null;
-  /** ISO date of the measurement. */
-  at: string | null;
-}
-
-export const INITIAL_PROBE: RuntimeProbe = { status: 'off', timing: false, note: null, measured: [], chosen: null, at: null };
+/** What the engine worker says of its runtime choice (src/worker/runtime-choice.ts). */
+export type RuntimeProbe = RuntimeChoice;
 
 export interface ModelState {
   phase: ModelPhase;
@@ -59,7 +44,6 @@ export interface ModelSlice {
   model: ModelState;
   startLoading: (modelId: string) => void;
   failModel: (error: ModelError) => void;
-  setRuntimeProbe: (probe: Partial<RuntimeProbe>) => void;
 }
 
 export const INITIAL_MODEL: ModelState = {
@@ -70,7 +54,7 @@ export const INITIAL_MODEL: ModelState = {
   threads: null,
   backend: null,
   crossOriginIsolated: false,
-  runtimeProbe: INITIAL_PROBE,
+  runtimeProbe: NO_CHOICE,
   parts: [],
   error: null,
 };
@@ -78,7 +62,6 @@ export const INITIAL_MODEL: ModelState = {
 export const createModelSlice: StateCreator<UiState, [], [], ModelSlice> = (set) => ({
   model: INITIAL_MODEL,
   startLoading: (modelId) => set({ model: { ...INITIAL_MODEL, phase: 'loading', modelId } }),
-  setRuntimeProbe: (probe) => set((s) => ({ model: { ...s.model, runtimeProbe: { ...s.model.runtimeProbe, ...probe } } })),
   failModel: (error) =>
     set((s) => ({
       model: { ...s.model, phase: 'error', error },

@@ -1,11 +1,12 @@
 /**
- * Which onnxruntime runtime the page decodes on (pure logic; runtime-probe.ts does the
- * measuring). A start-up measurement times bare target forwards over 1 and k+1 = 5 new
+ * Which onnxruntime runtime the engine worker decodes on (pure logic; runtime-probe.ts does
+ * the measuring, in the worker). A start-up measurement times bare target forwards over 1 and k+1 = 5 new
  * tokens in two workers with different runtimes; a decode step costs about their mean (the
  * page runs every decode autoregressively too, one token per forward, and a speculative
  * step verifies k+1). The engine switches only when the other runtime is faster by a clear
  * margin, since a switch reloads the model in a fresh worker. The choice is remembered per
- * model and machine (localStorage), so later visits start on it without measuring again.
+ * model and machine (localStorage, which the page reads and writes for the worker: workers
+ * have none), so later visits start on it without measuring again.
  */
 import { z } from 'zod';
 import type { Backend, CostPoint, RuntimeSetting } from '../worker/protocol.ts';
@@ -122,4 +123,31 @@ export function forgetRemembered(stored: string | null, key: string): string {
   const all = parseStore(stored);
   delete all[key];
   return JSON.stringify(all);
+}
+
+/**
+ * What the engine worker tells the page of its runtime choice (the `runtime-choice` message).
+ * off: nothing to compare (note says why); measuring: a candidate loads or forwards are being
+ * timed while the engine is idle (a job stops it, and it starts over once idle again); done:
+ * measured now; remembered: measured on an earlier visit.
+ */
+export interface RuntimeChoice {
+  status: 'off' | 'measuring' | 'done' | 'remembered';
+  note: string | null;
+  measured: RuntimeTimes[];
+  /** The runtime decoding after the measurement; null while measuring. */
+  chosen: RuntimeSetting | null;
+  /** ISO date of the measurement. */
+  at: string | null;
+}
+
+export const NO_CHOICE: RuntimeChoice = { status: 'off', note: null, measured: [], chosen: null, at: null };
+
+/**
+ * The runtime a worker starts on, from the remembered text: the entry for `key` if any, else
+ * FIRST_RUNTIME and a measurement to run.
+ */
+export function startingRuntime(stored: string | null, key: string): { runtime: RuntimeSetting; remembered: RememberedChoice | null } {
+  const remembered = readRemembered(stored, key);
+  return { runtime: remembered?.runtime ?? FIRST_RUNTIME, remembered };
 }
