@@ -42,6 +42,7 @@ import {
   type Machine,
   type RememberedChoice,
   type RuntimeChoice,
+  type RuntimeTimes,
 } from './runtime-choice.ts';
 import { offNote, probeRuntime, type ProbeHost } from './runtime-probe.ts';
 import { timeForwards } from './time-forwards.ts';
@@ -87,6 +88,8 @@ let probing: { controller: AbortController; done: Promise<void> } | null = null;
 let probeTimer: ReturnType<typeof setTimeout> | null = null;
 /** A faster candidate adopted by the measurement: every request goes to it, every answer comes back. */
 let relay: Worker | null = null;
+/** Requests on their way to `relay`, in order (a job first stops the measurement of further candidates). */
+let relaying: Promise<void> = Promise.resolve();
 
 function post(msg: WorkerResponse): void {
   scope.postMessage(msg);
@@ -328,6 +331,13 @@ function startProbe(): void {
   const req = loadRequest;
   if (!want || !m || !req) return;
   const controller = new AbortController();
+  let measuredSoFar: RuntimeTimes[] = [];
+  let adopted: RuntimeSetting | null = null;
+  const finish = (chosen: RuntimeSetting, measured: RuntimeTimes[]) => {
+    probeWanted = null;
+    const at = new Date().toISOString();
+    choose({ status: 'done', note: null, measured, chosen, at }, writeRemembered(want.stored, want.key, { runtime: chosen, measured, at }));
+  };
   const host: ProbeHost = {
     machine: machineNow(false),
     current: runtime,
@@ -348,6 +358,7 @@ function startProbe(): void {
     },
     adopt: (w, ready) => {
       relay = w;
+      adopted = { backend: ready.backend, threads: ready.threads };
       w.addEventListener('message', (e: MessageEvent<WorkerResponse>) => post(e.data));
       w.addEventListener('error', (e: ErrorEvent) => {
         e.preventDefault();
@@ -360,7 +371,10 @@ function startProbe(): void {
       void m.release();
       post(ready);
     },
-    report: (choice) => choose({ ...choice, note: null }),
+    report: (choice) => {
+      measuredSoFar = choice.measured;
+      choose({ ...choice, note: null });
+    },
   };
   const done = (async () => {
     host.machine = machineNow(await hasWebGpu());
@@ -371,11 +385,11 @@ function startProbe(): void {
       return;
     }
     const { chosen, measured } = await probeRuntime(host, controller.signal);
-    probeWanted = null;
-    const at = new Date().toISOString();
-    choose({ status: 'done', note: null, measured, chosen, at }, writeRemembered(want.stored, want.key, { runtime: chosen, measured, at }));
+    finish(chosen, measured);
   })()
     .catch((e: unknown) => {
+      // After a switch this worker only relays and cannot measure again: the switch stands.
+      if (controller.signal.aborted && adopted) return finish(adopted, measuredSoFar);
       if (controller.signal.aborted) {
         choose({ status: 'measuring', note: 'a job came first; again once the engine is idle', measured: [], chosen: null, at: null });
         return;
@@ -431,7 +445,11 @@ async function job(
 scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
   const req = e.data;
   if (relay) {
-    relay.postMessage(req);
+    const to = relay;
+    relaying = relaying.then(async () => {
+      if ('requestId' in req) await stopProbe();
+      to.postMessage(req);
+    });
     return;
   }
   switch (req.type) {

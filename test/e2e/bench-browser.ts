@@ -100,8 +100,33 @@ async function workerPhases(page: Page, worker: Worker | null): Promise<LoadPhas
   return phases;
 }
 
-/** One cold load in a fresh browser: open the page, then press Run at ready (or let ?autorun=1 start), until the first token shows. */
-async function coldLoad(url: string, mode: ColdLoad['mode']): Promise<ColdLoad> {
+/** The speedup the Decode view settled on for the first Run (src/worker/speedup-repeats.ts). */
+interface FirstSpeedup {
+  mode: ColdLoad['mode'];
+  median: number;
+  min: number;
+  max: number;
+  pairs: number;
+  decode_median: number | null;
+}
+
+/** The largest first-Run speedup may be at most this times the smallest (issue: five fresh loads agree). */
+const FIRST_SPEEDUP_SPREAD = 1.25;
+
+/**
+ * Whether the first Runs' speedups hold: the largest within FIRST_SPEEDUP_SPREAD of the
+ * smallest and, where their median (the configuration's, as the loads measured it) is above 1,
+ * every one at least 1.
+ */
+function firstSpeedupCheck(figures: readonly FirstSpeedup[]): { ratio: number; spread_ok: boolean; all_at_least_1: boolean; median_above_1: boolean } {
+  const xs = figures.map((f) => f.median).sort((a, b) => a - b);
+  const mid = xs.length % 2 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2;
+  const ratio = xs[xs.length - 1]! / xs[0]!;
+  return { ratio, spread_ok: ratio <= FIRST_SPEEDUP_SPREAD, all_at_least_1: xs[0]! >= 1, median_above_1: mid > 1 };
+}
+
+/** One cold load in a fresh browser: open the page, then press Run at ready (or let ?autorun=1 start), until the first token shows, and until the speedup settles. */
+async function coldLoad(url: string, mode: ColdLoad['mode']): Promise<ColdLoad & { speedup: FirstSpeedup }> {
   const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -124,8 +149,14 @@ async function coldLoad(url: string, mode: ColdLoad['mode']): Promise<ColdLoad> 
     }
     await page.waitForFunction(() => (window as unknown as { __bench: BenchTimes }).__bench.token !== null, null, { timeout: LOAD_TIMEOUT_MS });
     const t = await times(page);
+    const phases = await workerPhases(page, worker);
+    const shown = page.locator('[data-testid="speedup"][data-settled="true"]');
+    await shown.waitFor({ timeout: LOAD_TIMEOUT_MS });
+    const num = async (name: string) => Number(await shown.getAttribute(name));
+    const decode = await shown.getAttribute('data-decode-median');
+    const speedup: FirstSpeedup = { mode, median: await num('data-median'), min: await num('data-min'), max: await num('data-max'), pairs: await num('data-pairs'), decode_median: decode ? Number(decode) : null };
     if (errors.length) throw new Error(`the page reported errors during a cold load:\n${errors.join('\n')}`);
-    return { mode, ready_ms: t.ready!, click_ms: t.click, first_token_ms: t.token!, phases: await workerPhases(page, worker) };
+    return { mode, ready_ms: t.ready!, click_ms: t.click, first_token_ms: t.token!, phases, speedup };
   } finally {
     await browser.close();
   }
@@ -232,14 +263,26 @@ async function main(): Promise<void> {
     log(`bench:browser: ${url}`);
 
     const loads: ColdLoad[] = [];
+    const speedups: FirstSpeedup[] = [];
     for (let i = 0; i < cold; i++) {
       for (const mode of ['click', 'autorun'] as const) {
-        const l = await coldLoad(url, mode);
+        const { speedup: sp, ...l } = await coldLoad(url, mode);
         loads.push(l);
-        log(`  cold load ${i + 1}/${cold} (${mode}): ready ${l.ready_ms.toFixed(0)} ms, first token ${l.first_token_ms.toFixed(0)} ms${l.click_ms !== null ? ` (Run at ${l.click_ms.toFixed(0)} ms)` : ''}`);
+        speedups.push(sp);
+        log(
+          `  cold load ${i + 1}/${cold} (${mode}): ready ${l.ready_ms.toFixed(0)} ms, first token ${l.first_token_ms.toFixed(0)} ms${l.click_ms !== null ? ` (Run at ${l.click_ms.toFixed(0)} ms)` : ''}, ` +
+            `first Run's end-to-end speedup ${sp.median.toFixed(2)}× (${sp.min.toFixed(2)}–${sp.max.toFixed(2)}×, ${sp.pairs} pairs)${sp.decode_median !== null ? `, decode speedup ${sp.decode_median.toFixed(2)}×` : ''}`,
+        );
       }
     }
     const coldFigures = loads.length ? coldSummary(loads) : null;
+    const speedupCheck = speedups.length ? firstSpeedupCheck(speedups) : null;
+    if (speedupCheck) {
+      log(
+        `bench:browser: first Runs' end-to-end speedups ${speedups.map((x) => `${x.median.toFixed(2)}×`).join(', ')}: largest / smallest ${speedupCheck.ratio.toFixed(3)} ` +
+          `(${speedupCheck.spread_ok ? 'within' : 'OVER'} ${FIRST_SPEEDUP_SPREAD}); ${speedupCheck.all_at_least_1 ? 'every one at least 1.0×' : speedupCheck.median_above_1 ? 'SOME BELOW 1.0× though their median is above' : 'their median is not above 1.0× on this machine'}`,
+      );
+    }
 
     let compare: { results: CompareResults; runtime: Runtime } | null = null;
     if (!f['cold-only']) {
@@ -259,7 +302,7 @@ async function main(): Promise<void> {
       suite,
       prompts: nPrompts,
       max_tokens: maxTokens,
-      cold: coldFigures ? { ...coldFigures, per_load: loads } : null,
+      cold: coldFigures ? { ...coldFigures, per_load: loads, first_run_speedups: speedups, first_run_check: speedupCheck } : null,
       configs: rows,
       results: compare?.results ?? null,
     };
@@ -279,6 +322,12 @@ async function main(): Promise<void> {
         throw new UsageError(`--out ${f.out}: cannot write the report there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       log(`wrote ${join(out, 'bench-browser.json')} and ${join(out, 'bench-browser.md')}`);
+    }
+    if (speedupCheck && (!speedupCheck.spread_ok || (speedupCheck.median_above_1 && !speedupCheck.all_at_least_1))) {
+      throw new Error(
+        `the first Runs' speedups do not hold: largest / smallest ${speedupCheck.ratio.toFixed(3)} (at most ${FIRST_SPEEDUP_SPREAD}), ` +
+          `${speedupCheck.all_at_least_1 ? 'all' : 'not all'} at least 1.0× with a median ${speedupCheck.median_above_1 ? 'above' : 'at or below'} 1.0×`,
+      );
     }
   } finally {
     await site.server.close();
