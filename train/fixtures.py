@@ -1,8 +1,9 @@
 """Golden data from the PyTorch reference, for the TypeScript tests to compare against,
 and the held-out prompt suites the app and the bench draw from.
 
-fixtures/<id>/golden.json indexes everything; each float tensor is a little-endian
-float32 file beside it, named in golden.json with its shape. Cases:
+fixtures/<id>/golden.json indexes everything (eagle.json, the same way, the EAGLE head's
+cases: write_eagle); each float tensor is a little-endian float32 file beside it, named in
+golden.json with its shape. Cases:
   prefill       one forward from position 0: logits, hidden states, all K draft logits
                 (heads at every position), and the draft model's logits
   continuation  logits of tokens appended after a prefix, by full recomputation: the
@@ -205,3 +206,41 @@ def prompt_suites(splits, tok, n_positions: int, per_domain: int = 32, seed: int
                              f"want {per_domain} from at least 24")
         out["suites"][domain] = prompts
     return out
+
+
+@torch.no_grad()
+def write_eagle(base, eagle, tok, splits, folder: str, model_id: str, log, depth: int = 4) -> None:
+    """fixtures/<id>/eagle.json, golden.json's format, for eagle.onnx: the head's prefill over
+    the base's features of a held-out prefix (the root, the base's greedy token, as the last
+    input_ids entry), then `depth` greedy draft steps through its KV cache, each feeding its
+    own previous hidden_states and drafted token."""
+    w = _Writer(folder)
+    ids = torch.tensor([_held_out_ids(splits, tok, "prose", 12, offset=80)])  # (1, P)
+    P = ids.size(1)
+    pos = torch.arange(P).unsqueeze(0)
+    b_logits, feats, _ = base(ids, pos, causal_bias(P), base.empty_past())  # feats (1, P, C)
+    root = int(b_logits[0, -1].argmax())
+    toks = torch.cat([ids[:, 1:], torch.tensor([[root]])], 1)  # (1, P): the token after each position
+    logits, hidden, past = eagle(feats, toks, pos, causal_bias(P), eagle.empty_past())
+    steps, h, d = [], hidden[:, -1:], int(logits[0, -1].argmax())
+    drafted = [d]
+    for j in range(1, depth):
+        L = P + j - 1
+        s_logits, h, past = eagle(h, torch.tensor([[d]]), torch.tensor([[L]]), torch.zeros(1, 1, 1, L + 1), past)
+        steps.append((L, d, s_logits, h))
+        d = int(s_logits[0, -1].argmax())
+        drafted.append(d)
+    g = {"format_version": 1, "model_id": model_id,
+         "prefill": {"prefix_ids": ids[0].tolist(), "root_token": root, "input_ids": toks[0].tolist(),
+                     "position_ids": pos[0].tolist(),
+                     "features": w.tensor("eagle.prefill.features", feats),  # (1, P, C): base hidden_states
+                     "logits": w.tensor("eagle.prefill.logits", logits),  # (1, P, V)
+                     "hidden_states": w.tensor("eagle.prefill.hidden_states", hidden)},  # (1, P, C)
+         "draft": {"tokens": drafted,  # greedy: argmax of the prefill's last row, then of each step's
+                   "steps": [{"position_id": L, "input_id": t,
+                              "logits": w.tensor(f"eagle.draft.{i}.logits", lo),  # (1, 1, V)
+                              "hidden_states": w.tensor(f"eagle.draft.{i}.hidden_states", hs)}  # (1, 1, C)
+                             for i, (L, t, lo, hs) in enumerate(steps)]}}
+    with open(os.path.join(folder, "eagle.json"), "w") as f:
+        json.dump(g, f)
+    log(f"eagle fixtures written to {folder}")

@@ -4,7 +4,7 @@
     python3 train/pipeline.py --config smoke --out build/smoke/models/toy-smoke --fixtures build/smoke/fixtures
 
 Stages: corpora -> tokenizer -> base model -> greedy rollouts -> Medusa heads -> draft
-model -> evaluation (card) -> ONNX export -> golden fixtures -> prompt suites. Every
+model -> EAGLE head -> evaluation (card) -> ONNX export -> golden fixtures -> prompt suites. Every
 stage is seeded from --seed; checkpoints go to train/work/<id>/ so a later stage can be
 re-run with --resume without retraining (a plain run always starts from scratch).
 """
@@ -24,6 +24,7 @@ import torch  # noqa: E402
 
 import bpe  # noqa: E402
 import corpus  # noqa: E402
+import eagle as eagle_mod  # noqa: E402
 from data import WindowSampler, build_streams  # noqa: E402
 from model import GPT, MedusaHeads  # noqa: E402
 import quality  # noqa: E402
@@ -176,10 +177,29 @@ def main() -> None:
     draft.load_state_dict(draft_ck["state"])
     draft.eval()
 
+    def fit_eagle():
+        t = time.time()
+        ids, feats = eagle_mod.make_features(base, streams, cfg.eagle_windows, base_cfg.n_positions, cfg.prose_share,
+                                             args.seed + 9, log)
+        features_s = round(time.time() - t, 1)
+        torch.manual_seed(args.seed + 10)
+        head = eagle_mod.EagleHead(base_cfg, base)
+        info = eagle_mod.train_eagle(head, ids, feats, cfg.eagle_train, cfg.eagle_crop, cfg.eagle_unroll,
+                                     cfg.eagle_step_weights, cfg.eagle_ce_weight, args.seed + 11, log,
+                                     **step_ckpt("eagle"))
+        info["features_wall_s"] = features_s
+        return {"state": head.state_dict(), "info": info}
+
+    eagle_ck = stage("eagle", os.path.join(work, "eagle.pt"), fit_eagle)
+    eagle = eagle_mod.EagleHead(base_cfg, base)
+    eagle.load_state_dict(eagle_ck["state"])
+    eagle.eval()
+
     import finish  # noqa: E402  (imported late, so its code can change while the training stages run)
 
     finish.finish(args, cfg, root, out, fixtures, work, t_start, timings, tok, splits, streams, corpus_tokens,
-                  base, heads, draft, base_ck, heads_ck, draft_ck, prose_words, code_idents, log)
+                  base, heads, draft, base_ck, heads_ck, draft_ck, prose_words, code_idents, log,
+                  eagle=eagle, eagle_ck=eagle_ck)
 
 
 def fixtures_prompt_suites(splits, tok, n_positions, per_domain, split):

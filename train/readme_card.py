@@ -33,6 +33,11 @@ def render(card: dict) -> str:
         f"`onnx/heads.onnx` | {fmt_int(card['onnx_bytes']['heads'])} |",
         f"| draft model | {fmt_int(p['draft_model'])} | `onnx/draft_model.onnx` | "
         f"{fmt_int(card['onnx_bytes']['draft_model'])} |",
+    ]
+    if "eagle" in p:
+        lines.append(f"| EAGLE head | {fmt_int(p['eagle'])} (+ the base's embedding, shared) | `onnx/eagle.onnx` | "
+                     f"{fmt_int(card['onnx_bytes']['eagle'])} |")
+    lines += [
         "",
         "| corpus (tokens) | train | val | test |",
         "|---|---:|---:|---:|",
@@ -76,8 +81,34 @@ def render(card: dict) -> str:
             + " ".join(f"{x:.2f}" for x in a["draft_model_teacher_forced_top1"]) + " | "
             + " ".join(f"{x:.2f}" for x in a["draft_model_free_running_top1"]) + " |"
         )
+    if "eagle" in card:
+        lines += eagle_lines(card)
     lines += quality_lines(card)
     return "\n".join(lines)
+
+
+def eagle_lines(card: dict) -> list[str]:
+    e, tr = card["eagle"], card["training"]["eagle"]
+    t = next(iter(card["agreement"].values()))["eagle"]["temperature"]
+    lines = [
+        "",
+        f"EAGLE head ({e['variant']}; {tr['steps']} steps on the base's features of {fmt_int(tr['windows'])} windows, "
+        f"{tr['wall_s']} s of training, {tr['features_wall_s']} s of features). Per draft depth j = 1..4 (the token "
+        "j+1 past the prefix, head j's peer), on the validation split: greedy, the share of its own j-th draft equal "
+        f"to the base's greedy token; at temperature {t}, drafts drawn from each drafter's own q, the probability "
+        "sum min(p, q) that speculative sampling accepts draft j after the earlier ones (heads one-hot: p(argmax)):",
+        "",
+        "| domain | EAGLE greedy top-1 | heads greedy top-1 | EAGLE chain: mean accepted | heads chain | "
+        f"EAGLE T={t} | heads sampled T={t} | heads one-hot T={t} |",
+        "|---|---|---|---:|---:|---|---|---|",
+    ]
+    f = lambda xs: " ".join(f"{x:.2f}" for x in xs)  # noqa: E731
+    for d, a in card["agreement"].items():
+        g, s = a["eagle"], a["eagle"]["sampled_acceptance"]
+        lines.append(f"| {d} | {f(g['greedy_top1'])} | {f(a['heads_top1'])} | {g['greedy_chain_mean_accepted']:.3f} | "
+                     f"{a['heads_chain_mean_accepted']:.3f} | {f(s['eagle'])} | {f(s['heads_sampled'])} | "
+                     f"{f(s['heads_one_hot'])} |")
+    return lines
 
 
 def quality_lines(card: dict) -> list[str]:
