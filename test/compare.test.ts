@@ -9,7 +9,7 @@ import { COMPARE_PRESETS, compareProblem, configProblem, DEFAULT_COMPARE, MAX_CO
 import {
   csvField, MAX_RESULTS_BYTES, parseCompareResults, readResultsFile, resultsFileName, resultsToJson, rowsToCsv, type CompareResults,
 } from '../src/ui/compare/results-file.ts';
-import { MAX_K } from '../src/ui/store/settings.ts';
+import { MAX_DEPTH } from '../src/engine/drafters/registry.ts';
 import { spread, summariseCompare } from '../src/ui/compare/summary.ts';
 import { useStore } from '../src/ui/store/index.ts';
 import { baselineTemperatures, configLabel } from '../src/worker/compare-config.ts';
@@ -253,15 +253,15 @@ function largest(): CompareResults {
   const temps = Array.from({ length: MAX_CONFIGS }, (_, i) => i * 0.41);
   const spec = cell({
     tokens: MAX_COMPARE_TOKENS, speedup: third + 1, draft_acceptance_rate: third, mean_acceptance_length: 1 + 32 * third,
-    acceptance_rate_per_position: Array.from({ length: MAX_K }, () => third), alpha: third, gamma: MAX_K, cost_coefficient: third,
-    predicted_speedup: third + 1, accept_length_histogram: Array.from({ length: MAX_K + 1 }, () => 7), profile: profileOf(4 + third),
+    acceptance_rate_per_position: Array.from({ length: MAX_DEPTH }, () => third), alpha: third, gamma: MAX_DEPTH, cost_coefficient: third,
+    predicted_speedup: third + 1, accept_length_histogram: Array.from({ length: MAX_DEPTH + 1 }, () => 7), profile: profileOf(4 + third),
     pair: pairOf(1 + third, 2 + third), matches_baseline: true, distinct4: third,
   });
   const base = cell({ tokens: MAX_COMPARE_TOKENS, ar_overhead: 1 + third, profile: profileOf(4 + third), distinct4: third });
   return {
     ...results(),
     max_tokens: MAX_COMPARE_TOKENS,
-    configs: temps.map((t) => ({ drafter: 'draft-model', k: MAX_K, tree: 'tree-16', temperature: t })),
+    configs: temps.map((t) => ({ drafter: 'draft-model', k: MAX_DEPTH, tree: 'tree-16', temperature: t })),
     prompts: Array.from({ length: MAX_COMPARE_PROMPTS }, (_, i) => ({
       id: `prose-${i}`, suite: 'prose', baselines: temps.map((t) => ({ temperature: t, cell: base })), cells: temps.map(() => spec),
     })),

@@ -21,6 +21,7 @@ import { preparePrompt } from '../src/engine/decoding/prompt.ts';
 import { toProbs, type SamplingParams } from '../src/engine/decoding/sampling.ts';
 import { speculativeGenerate, type SpecOptions } from '../src/engine/decoding/speculative.ts';
 import { buildTrace, parseTrace, replayTrace, traceToJson } from '../src/engine/trace/trace.ts';
+import { decodeConfig, specOptionsOf } from '../src/engine/decoding/decode-config.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../src/engine/decoding/tree.ts';
 import { enumerateAsync, logitsTable, tableModel, type LogitsTable } from './helpers/table-lm.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
@@ -135,8 +136,8 @@ describe('sampling with processors keeps the autoregressive law (exact enumerati
 describe('the trace records the processors', () => {
   it('round-trips them, replays, and reads a trace without them as off', async () => {
     const model = tableModel(3, V);
-    const config = { drafter: 'draft-model' as const, k: 2, temperature: 1, seed: 4, maxNewTokens: 8, stopAtEos: false, repetitionPenalty: 1.3, noRepeatNgramSize: 2 };
-    const result = await speculativeGenerate(model, createDrafter(model, config), { ids: PROMPT }, config);
+    const config = decodeConfig({ drafter: 'draft-model', k: 2, temperature: 1, seed: 4, maxTokens: 8, stopAtEos: false, repetitionPenalty: 1.3, noRepeatNgramSize: 2 });
+    const result = await speculativeGenerate(model, createDrafter(model, config), { ids: PROMPT }, specOptionsOf(config));
     const trace = buildTrace(result, config, model);
     expect(trace.config).toMatchObject({ repetitionPenalty: 1.3, noRepeatNgramSize: 2 });
     const json = traceToJson(trace, { timings: false });

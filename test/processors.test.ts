@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 import { parseConfigSpec } from '../src/cli/bench-configs.ts';
 import { baselineFor } from '../src/cli/bench-configs.ts';
-import { parseRunConfig, samplingLabel, specOptions } from '../src/cli/run-config.ts';
+import { parseRunConfig } from '../src/cli/run-config.ts';
+import { samplingLabel, specOptionsOf } from '../src/engine/decoding/decode-config.ts';
 import { decodeSettings } from '../src/engine/decoding/decode-settings.ts';
 import { LogitsProcessors, processLogits, type ProcessorSettings } from '../src/engine/decoding/processors.ts';
 import { Rng } from '../src/engine/decoding/rng.ts';
@@ -152,7 +153,7 @@ describe('the settings', () => {
 
   it('the decode flags and bench specs: parsed, passed on, labelled, refused when bad', () => {
     const cfg = parseRunConfig({ drafter: 'heads', 'repetition-penalty': '1.3', 'no-repeat-ngram-size': '3' });
-    expect(specOptions(cfg, 16, 0)).toMatchObject({ repetitionPenalty: 1.3, noRepeatNgramSize: 3 });
+    expect(specOptionsOf({ ...cfg, maxTokens: 16, seed: 0 })).toMatchObject({ repetitionPenalty: 1.3, noRepeatNgramSize: 3 });
     expect(samplingLabel(cfg)).toBe('repetition-penalty=1.3 no-repeat-ngram-size=3 greedy');
     expect(samplingLabel(parseRunConfig({ drafter: 'heads' }))).toBe('greedy');
     expect(parseRunConfig({ drafter: 'heads' })).toMatchObject({ repetitionPenalty: 1, noRepeatNgramSize: 0 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { buildTrace, createDrafter, parseTrace, replayTrace, speculativeGenerate, traceToJson, type LoadedModel, type Trace, type TraceRunConfig } from '../src/engine/index.ts';
+import { buildTrace, createDrafter, parseTrace, replayTrace, speculativeGenerate, traceToJson, type LoadedModel, type Trace, decodeConfig, specOptionsOf, type DecodeConfigInput } from '../src/engine/index.ts';
 import { traceTextMismatch } from '../src/engine/trace/text.ts';
 import { selectTextNote, useStore } from '../src/ui/store/index.ts';
 import { parseTraceText } from '../src/ui/trace-file.ts';
@@ -21,14 +21,15 @@ let trace: Trace;
 let info: ModelInfo;
 const initial = useStore.getState();
 
-async function record(cfg: TraceRunConfig, prompt = 'And God said, Let there be light:'): Promise<Trace> {
-  const result = await speculativeGenerate(model, createDrafter(model, cfg), prompt, cfg);
+async function record(input: DecodeConfigInput, prompt = 'And God said, Let there be light:'): Promise<Trace> {
+  const cfg = decodeConfig(input);
+  const result = await speculativeGenerate(model, createDrafter(model, cfg), prompt, specOptionsOf(cfg));
   return parseTrace(traceToJson(buildTrace(result, cfg, model), { timings: false }));
 }
 
 beforeAll(async () => {
   model = await loadTestModel();
-  trace = await record({ drafter: 'heads', k: 3, maxNewTokens: 20 });
+  trace = await record({ drafter: 'heads', k: 3, maxTokens: 20 });
   info = {
     id: trace.model.id,
     vocabSize: trace.model.vocab_size,
@@ -58,10 +59,10 @@ function consistentlyEdited(t: Trace, text = 'LIES'): Trace {
 
 describe('traceTextMismatch', () => {
   it('finds nothing in recorded traces, greedy or sampled, chain or tree, with multi-byte text', async () => {
-    const cases: Array<[TraceRunConfig, string]> = [
-      [{ drafter: 'none', maxNewTokens: 12 }, 'In the beginning'],
-      [{ drafter: 'heads-tree', tree: 'tree-8', temperature: 1, seed: 3, maxNewTokens: 24 }, 'Naïve café — “quoted” ☃ 日本'],
-      [{ drafter: 'prompt-lookup', k: 4, temperature: 0.8, seed: 5, maxNewTokens: 24 }, 'ab ab ab ab'],
+    const cases: Array<[DecodeConfigInput, string]> = [
+      [{ drafter: 'none', maxTokens: 12 }, 'In the beginning'],
+      [{ drafter: 'heads-tree', tree: 'tree-8', temperature: 1, seed: 3, maxTokens: 24 }, 'Naïve café — “quoted” ☃ 日本'],
+      [{ drafter: 'prompt-lookup', k: 4, temperature: 0.8, seed: 5, maxTokens: 24 }, 'ab ab ab ab'],
     ];
     expect(traceTextMismatch(trace, model.tokenizer.tokenBytes)).toBeNull();
     for (const [cfg, prompt] of cases) expect(traceTextMismatch(await record(cfg, prompt), model.tokenizer.tokenBytes), prompt).toBeNull();

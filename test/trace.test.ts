@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTrace,
   createDrafter,
+  decodeConfig,
+  specOptionsOf,
+  type DecodeConfigInput,
   MAX_TRACE_CHARS,
   parseTrace,
   replayTrace,
@@ -17,29 +20,29 @@ import {
   type LoadedModel,
   type SpecResult,
   type Trace,
-  type TraceRunConfig,
 } from '../src/engine/index.ts';
 import { loadTestModel } from './model-paths.ts';
 
 const PROMPT = 'The word of the LORD came unto me, saying,';
 
-const RUNS: Record<string, TraceRunConfig> = {
-  'none, greedy': { drafter: 'none', maxNewTokens: 24 },
-  'heads chain, greedy': { drafter: 'heads', k: 3, maxNewTokens: 24 },
-  'heads tree, greedy': { drafter: 'heads-tree', tree: 'tree-8', maxNewTokens: 24 },
-  'draft model, greedy': { drafter: 'draft-model', k: 2, maxNewTokens: 24 },
-  'draft model, sampled': { drafter: 'draft-model', k: 3, temperature: 1, seed: 11, maxNewTokens: 24 },
-  'heads chain, sampled, adaptive, top-k': { drafter: 'heads', k: 4, temperature: 0.8, topK: 20, adaptive: true, seed: 11, maxNewTokens: 24 },
-  'heads tree, sampled, top-p': { drafter: 'heads-tree', tree: 'tree-12', temperature: 1, topP: 0.9, seed: 11, maxNewTokens: 24 },
-  'prompt lookup, sampled': { drafter: 'prompt-lookup', k: 4, temperature: 1, seed: 11, maxNewTokens: 24 },
-  'typical acceptance': { drafter: 'heads-tree', tree: 'tree-8', temperature: 1, acceptance: 'typical', seed: 11, maxNewTokens: 24 },
+const RUNS: Record<string, DecodeConfigInput> = {
+  'none, greedy': { drafter: 'none', maxTokens: 24 },
+  'heads chain, greedy': { drafter: 'heads', k: 3, maxTokens: 24 },
+  'heads tree, greedy': { drafter: 'heads-tree', tree: 'tree-8', maxTokens: 24 },
+  'draft model, greedy': { drafter: 'draft-model', k: 2, maxTokens: 24 },
+  'draft model, sampled': { drafter: 'draft-model', k: 3, temperature: 1, seed: 11, maxTokens: 24 },
+  'heads chain, sampled, adaptive, top-k': { drafter: 'heads', k: 4, temperature: 0.8, topK: 20, adaptive: true, seed: 11, maxTokens: 24 },
+  'heads tree, sampled, top-p': { drafter: 'heads-tree', tree: 'tree-12', temperature: 1, topP: 0.9, seed: 11, maxTokens: 24 },
+  'prompt lookup, sampled': { drafter: 'prompt-lookup', k: 4, temperature: 1, seed: 11, maxTokens: 24 },
+  'typical acceptance': { drafter: 'heads-tree', tree: 'tree-8', temperature: 1, acceptance: 'typical', seed: 11, maxTokens: 24 },
 };
 
 let model: LoadedModel;
 const recorded = new Map<string, { result: SpecResult; trace: Trace }>();
 
-async function record(cfg: TraceRunConfig): Promise<{ result: SpecResult; trace: Trace }> {
-  const result = await speculativeGenerate(model, createDrafter(model, cfg), PROMPT, cfg);
+async function record(input: DecodeConfigInput): Promise<{ result: SpecResult; trace: Trace }> {
+  const cfg = decodeConfig(input);
+  const result = await speculativeGenerate(model, createDrafter(model, cfg), PROMPT, specOptionsOf(cfg));
   return { result, trace: buildTrace(result, cfg, model) };
 }
 

@@ -7,7 +7,8 @@
 import type { LoadedModel } from '../engine/runtime/model.ts';
 import { DEFAULT_TREES } from '../engine/decoding/tree.ts';
 import { UsageError } from './args.ts';
-import { parseRunConfig, samplingLabel, type RawConfig, type RunConfig } from './run-config.ts';
+import { baselineOf, samplingLabel, type DecodeConfig } from '../engine/decoding/decode-config.ts';
+import { parseRunConfig, type RawConfig } from './run-config.ts';
 
 const KEYS: Record<string, keyof RawConfig> = {
   k: 'k',
@@ -22,7 +23,7 @@ const KEYS: Record<string, keyof RawConfig> = {
   'no-repeat-ngram-size': 'no-repeat-ngram-size',
 };
 
-export function parseConfigSpec(spec: string): RunConfig {
+export function parseConfigSpec(spec: string): DecodeConfig {
   const [drafter, ...settings] = spec.trim().split(':');
   if (!drafter) throw new UsageError(`--configs: empty entry in '${spec}'; expected e.g. heads:k=3,prompt-lookup:k=4`);
   const raw: RawConfig = { drafter };
@@ -47,7 +48,7 @@ export function parseConfigSpec(spec: string): RunConfig {
   }
 }
 
-export function parseConfigList(list: string): RunConfig[] {
+export function parseConfigList(list: string): DecodeConfig[] {
   const specs = list.split(',').filter((s) => s.trim() !== '');
   if (specs.length === 0) throw new UsageError('--configs is empty: expected a comma-separated list such as heads:k=3,prompt-lookup:k=4');
   return specs.map(parseConfigSpec);
@@ -58,7 +59,7 @@ export function parseConfigList(list: string): RunConfig[] {
  * exactly what heads k=1..4 does), draft-model k=2,4, prompt-lookup k=4, and heads k=K at
  * temperature 0.7 (lossless speculative sampling).
  */
-export function defaultConfigs(model: Pick<LoadedModel, 'config'>): RunConfig[] {
+export function defaultConfigs(model: Pick<LoadedModel, 'config'>): DecodeConfig[] {
   const K = model.config.heads.num_heads;
   const specs = [
     ...Array.from({ length: K }, (_, i) => `heads:k=${i + 1}`),
@@ -72,12 +73,6 @@ export function defaultConfigs(model: Pick<LoadedModel, 'config'>): RunConfig[] 
 }
 
 /** The autoregressive baseline a config is measured against: drafter none at its sampling settings. */
-export function baselineFor(cfg: RunConfig): RunConfig {
-  return {
-    drafter: 'none', adaptive: false, pMin: 0, acceptance: 'lossless',
-    repetitionPenalty: cfg.repetitionPenalty, noRepeatNgramSize: cfg.noRepeatNgramSize,
-    temperature: cfg.temperature, topK: cfg.topK, topP: cfg.topP,
-  };
-}
+export const baselineFor = (cfg: DecodeConfig): DecodeConfig => baselineOf(cfg);
 
-export const baselineKey = (cfg: RunConfig) => samplingLabel(cfg);
+export const baselineKey = (cfg: DecodeConfig) => samplingLabel(cfg);

@@ -28,7 +28,9 @@ import { baselineFor, baselineKey, defaultConfigs, parseConfigList } from './ben
 import { environment, markdownReport, spread, targetFigures, textTable, type BenchRow } from './bench-report.ts';
 import { checkWritableDir } from './input-files.ts';
 import { resolveModelDir } from './model-arg.ts';
-import { configLabel, makeDrafter, neededParts, samplingLabel, shapeLabel, specOptions, type RunConfig } from './run-config.ts';
+import { configLabel, samplingLabel, shapeLabel, specOptionsOf, type DecodeConfig } from '../engine/decoding/decode-config.ts';
+import { DRAFTER_NAMES, partsFor } from '../engine/drafters/registry.ts';
+import { makeDrafter, neededParts } from './run-config.ts';
 
 const USAGE = `Usage: npm run bench -- [flags]
 
@@ -55,7 +57,7 @@ const FLAGS = {
 } satisfies FlagSpecs;
 
 interface Run {
-  cfg: RunConfig;
+  cfg: DecodeConfig;
   label: string;
   drafter: Drafter | null;
   /** The autoregressive run this one is compared with; itself for a baseline. */
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   const available = suitePrompts(await loadPromptSuites(files), suite);
   const prompts: SuitePrompt[] = available.slice(0, nPrompts);
   if (available.length < nPrompts) log(`note: suite ${suite} has ${available.length} prompts; running all of them`);
-  const model = await loadModel(files, { parts: userConfigs ? neededParts(userConfigs) : ['heads', 'draft_model'] });
+  const model = await loadModel(files, { parts: userConfigs ? neededParts(userConfigs) : partsFor(DRAFTER_NAMES) });
   try {
     for (const p of prompts) {
       try {
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
         throw new Error(`prompt ${p.id} (suite ${p.suite}) does not fit this model: ${(e as Error).message}`);
       }
     }
-    const configs = userConfigs ?? defaultConfigs(model);
+    const configs = (userConfigs ?? defaultConfigs(model)).map((c) => ({ ...c, maxTokens }));
     const baselines = new Map<string, Run>();
     for (const c of configs) {
       const key = baselineKey(c);
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
         cfg, label: configLabel(cfg, model), drafter: makeDrafter(model, cfg), baseline: baselines.get(baselineKey(cfg))!.label, perPrompt: [], results: [],
       })),
     ];
-    const decode = (run: Run, p: SuitePrompt, seed: number) => speculativeGenerate(model, run.drafter, p.text, specOptions(run.cfg, maxTokens, seed));
+    const decode = (run: Run, p: SuitePrompt, seed: number) => speculativeGenerate(model, run.drafter, p.text, specOptionsOf({ ...run.cfg, seed }));
 
     log(`warm-up: ${runs.length} runs on ${prompts[0]!.id}`);
     for (const run of runs) await decode(run, prompts[0]!, 0);

@@ -16,13 +16,14 @@ import { loadModel, type LoadedModel } from '../engine/runtime/model.ts';
 import { nodeFiles } from '../engine/runtime/node-files.ts';
 import { preparePrompt } from '../engine/decoding/prompt.ts';
 import { speculativeGenerate, type SpecResult } from '../engine/decoding/speculative.ts';
-import { DRAFTER_NAMES } from '../engine/drafters/types.ts';
 import { buildTrace, traceToJson } from '../engine/trace/trace.ts';
 import { DEFAULT_TREES } from '../engine/decoding/tree.ts';
 import { intFlag, parseFlags, runMain, UsageError, type FlagSpecs } from './args.ts';
 import { checkWritableFile, readPromptArg } from './input-files.ts';
 import { resolveModelDir } from './model-arg.ts';
-import { configLabel, makeDrafter, neededParts, parseRunConfig, specOptions, type RunConfig } from './run-config.ts';
+import { configLabel, specOptionsOf, type DecodeConfig } from '../engine/decoding/decode-config.ts';
+import { DEFAULT_DRAFTER, DRAFTER_NAMES, DRAFTERS, drafterNamesWith, type DrafterKnobs } from '../engine/drafters/registry.ts';
+import { makeDrafter, neededParts, parseRunConfig } from './run-config.ts';
 
 const USAGE = `Usage: npm run decode -- --prompt TEXT [flags]
 
@@ -30,15 +31,23 @@ Continues TEXT with the toy model, drafting with --drafter and verifying every d
 one target forward. Greedy by default; --temperature > 0 samples (lossless unless
 --acceptance typical).`;
 
+/** 'heads (1..K, default K), draft-model (1..32, default 4)': each drafter that takes the knob, from the registry. */
+function knobHelp<N extends keyof DrafterKnobs>(knob: N, describe: (k: NonNullable<DrafterKnobs[N]>) => string): string {
+  return DRAFTER_NAMES.flatMap((d) => {
+    const k = DRAFTERS[d].knobs[knob];
+    return k ? [`${d} (${describe(k as NonNullable<DrafterKnobs[N]>)})`] : [];
+  }).join(', ');
+}
+
 const FLAGS = {
   prompt: { type: 'string', value: 'TEXT', help: 'the text to continue' },
   'prompt-file': { type: 'string', value: 'FILE', help: 'read the prompt from FILE instead (UTF-8, used as is)' },
   model: { type: 'string', value: 'ID|DIR', help: 'model id under public/models/ or a model folder (default toy, else the smoke model)' },
-  drafter: { type: 'string', value: 'NAME', help: `${DRAFTER_NAMES.join(' | ')} (default heads)` },
-  k: { type: 'string', value: 'N', help: 'drafts per step for heads (1..K, default K), draft-model and prompt-lookup (default 4)' },
-  tree: { type: 'string', value: 'NAME|FILE', help: `heads-tree shape: ${Object.keys(DEFAULT_TREES).join(', ')} (default tree-8), or a JSON file of index paths` },
+  drafter: { type: 'string', value: 'NAME', help: `${DRAFTER_NAMES.join(' | ')} (default ${DEFAULT_DRAFTER})` },
+  k: { type: 'string', value: 'N', help: `drafts per step for ${knobHelp('k', (k) => k.help)}` },
+  tree: { type: 'string', value: 'NAME|FILE', help: `${knobHelp('tree', (t) => `default ${t.default}`)} shape: ${Object.keys(DEFAULT_TREES).join(', ')}, or a JSON file of index paths` },
   adaptive: { type: 'boolean', help: 'adapt the chain length: +2 after a fully accepted step, -1 otherwise' },
-  'p-min': { type: 'string', value: 'P', help: 'stop drafting when the drafter\'s top probability falls below P (heads, draft-model; default 0 = off)' },
+  'p-min': { type: 'string', value: 'P', help: `stop drafting when the drafter's top probability falls below P (${drafterNamesWith('pMin').join(', ')}; default 0 = off)` },
   acceptance: { type: 'string', value: 'NAME', help: 'lossless (default) | typical (Medusa\'s, LOSSY, needs --temperature > 0)' },
   'repetition-penalty': { type: 'string', value: 'P', help: 'Hugging Face\'s repetition_penalty, before temperature (default 1 = off; 1.3 discourages repeats)' },
   'no-repeat-ngram-size': { type: 'string', value: 'N', help: 'Hugging Face\'s no_repeat_ngram_size: never repeat an N-gram (default 0 = off)' },
@@ -60,15 +69,8 @@ function tracePathFor(path: string, seed: number, samples: number): string {
 }
 
 /** The trace keeps its timings: a CLI run is a measurement (traceToJson can drop them for golden files). */
-function writeTrace(path: string, cfg: RunConfig, model: LoadedModel, maxTokens: number, seed: number, result: SpecResult): void {
-  const settings = {
-    ...specOptions(cfg, maxTokens, seed),
-    drafter: cfg.drafter,
-    pMin: cfg.pMin,
-    ...(cfg.k !== undefined ? { k: cfg.k } : {}),
-    ...(cfg.tree !== undefined ? { tree: cfg.tree } : {}),
-  };
-  const json = traceToJson(buildTrace(result, settings, model), { timings: true });
+function writeTrace(path: string, cfg: DecodeConfig, model: LoadedModel, result: SpecResult): void {
+  const json = traceToJson(buildTrace(result, cfg, model), { timings: true });
   try {
     writeFileSync(path, json);
   } catch (e) {
@@ -94,9 +96,8 @@ function summary(result: SpecResult, m: Metrics): string {
 async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), FLAGS, USAGE);
   const cfg = parseRunConfig(f);
-  const seed = intFlag('seed', f.seed, 0, 0);
+  const { seed, maxTokens } = cfg;
   const samples = intFlag('samples', f.samples, 1, 1, 10_000);
-  const maxTokens = intFlag('max-tokens', f['max-tokens'], 64, 1, 1_000_000);
   const prompt = readPromptArg(f.prompt, f['prompt-file']);
   // Before the model loads and the decode runs: an unwritable path found after them wastes the run.
   if (f.trace) for (let i = 0; i < samples; i++) checkWritableFile('trace', tracePathFor(f.trace, seed + i, samples));
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     }
     // Untimed: the first forwards of a session pay for kernel setup and allocation, which
     // would otherwise land in the first sample's tokens/s.
-    await speculativeGenerate(model, drafter, prompt, specOptions(cfg, Math.min(maxTokens, 8), seed));
+    await speculativeGenerate(model, drafter, prompt, specOptionsOf({ ...cfg, maxTokens: Math.min(maxTokens, 8) }));
     const color = !f.json && process.stdout.isTTY && !process.env.NO_COLOR;
     const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
     if (!f.json) process.stdout.write(dim(`${model.id} · ${configLabel(cfg, model)} · ${dir}`) + '\n');
@@ -121,11 +122,11 @@ async function main(): Promise<void> {
       const s = seed + i;
       if (!f.json) process.stdout.write(`${samples > 1 || cfg.temperature > 0 ? dim(`── seed ${s} ──`) + '\n' : ''}${dim(prompt)}`);
       const result = await speculativeGenerate(model, drafter, prompt, {
-        ...specOptions(cfg, maxTokens, s),
+        ...specOptionsOf({ ...cfg, seed: s }),
         ...(f.json ? {} : { onToken: (_t: number, piece: string) => process.stdout.write(piece) }),
       });
       const metrics = computeMetrics(result);
-      if (f.trace) writeTrace(tracePathFor(f.trace, s, samples), cfg, model, maxTokens, s, result);
+      if (f.trace) writeTrace(tracePathFor(f.trace, s, samples), { ...cfg, seed: s }, model, result);
       if (f.json) {
         process.stdout.write(JSON.stringify({ seed: s, tokens: result.tokens, text: result.text, stop_reason: result.stopReason, metrics }) + '\n');
       } else {

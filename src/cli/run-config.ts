@@ -1,40 +1,23 @@
 /**
- * One decoding configuration (drafter, its shape, acceptance, sampling) as both CLIs take
- * it: decode from flags, bench from specs such as `heads:k=3:t=0.7:top-p=0.9`. Checks what
- * it can before the model loads, so a typo fails in milliseconds, and labels configs the
- * same way in every table.
+ * One decoding configuration (engine/decoding/decode-config.ts) as both CLIs take it:
+ * decode from flags, bench from specs such as `heads:k=3:t=0.7:top-p=0.9`. Which drafter
+ * takes which flag, and its limits, come from the drafter registry. Checks what it can
+ * before the model loads, so a typo fails in milliseconds.
  */
 import { existsSync } from 'node:fs';
 
+import { ACCEPTANCES, configLabel, type DecodeConfig } from '../engine/decoding/decode-config.ts';
 import { createDrafter } from '../engine/drafters/index.ts';
-import { DRAFTER_NAMES, type Drafter, type DrafterName } from '../engine/drafters/types.ts';
+import { DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK, partsFor, usesKnob } from '../engine/drafters/registry.ts';
+import type { Drafter } from '../engine/drafters/types.ts';
 import type { LoadedModel, ModelPart } from '../engine/runtime/model.ts';
 import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../engine/decoding/processors.ts';
-import type { Acceptance, SpecOptions } from '../engine/decoding/speculative.ts';
 import { DEFAULT_TREES, validateTreeSpec, type DefaultTreeName, type TreeSpec } from '../engine/decoding/tree.ts';
 import { choiceFlag, intFlag, numberFlag, UsageError } from './args.ts';
 import { MAX_TREE_FILE_BYTES, readInputFile } from './input-files.ts';
 
-export interface RunConfig {
-  drafter: DrafterName;
-  /** Chain length; undefined = the drafter's default (K for heads, 4 otherwise). */
-  k?: number;
-  /** heads-tree only: a default tree's name or index paths read from a file. */
-  tree?: DefaultTreeName | TreeSpec;
-  /** How --tree was given (a name or a file path), for labels. */
-  treeLabel?: string;
-  adaptive: boolean;
-  pMin: number;
-  acceptance: Acceptance;
-  /** Hugging Face's repetition_penalty (1 = off) and no_repeat_ngram_size (0 = off). */
-  repetitionPenalty: number;
-  noRepeatNgramSize: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-}
-
-export const ACCEPTANCES: readonly Acceptance[] = ['lossless', 'typical'];
+/** The most new tokens a CLI run may ask for (the model's context stops it sooner). */
+export const MAX_CLI_TOKENS = 1_000_000;
 
 /** The raw strings a config is built from (flag values, or a bench spec's key=value pairs). */
 export interface RawConfig {
@@ -49,6 +32,8 @@ export interface RawConfig {
   temperature?: string;
   'top-k'?: string;
   'top-p'?: string;
+  seed?: string;
+  'max-tokens'?: string;
 }
 
 /** A default tree's name, or a JSON file holding a list of index paths. */
@@ -73,10 +58,14 @@ export function parseTreeArg(raw: string): { tree: DefaultTreeName | TreeSpec; l
   return { tree: spec, label: raw };
 }
 
-export function parseRunConfig(raw: RawConfig): RunConfig {
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: readonly string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+
+export function parseRunConfig(raw: RawConfig): DecodeConfig {
   const drafter = choiceFlag('drafter', raw.drafter, 'heads', DRAFTER_NAMES);
   const acceptance = choiceFlag('acceptance', raw.acceptance, 'lossless', ACCEPTANCES);
-  const cfg: RunConfig = {
+  const shape = DRAFTERS[drafter].shape;
+  const cfg: DecodeConfig = {
     drafter,
     adaptive: raw.adaptive ?? false,
     pMin: numberFlag('p-min', raw['p-min'], 0, { lo: 0, hi: 1, hiOpen: true }),
@@ -86,15 +75,19 @@ export function parseRunConfig(raw: RawConfig): RunConfig {
     temperature: numberFlag('temperature', raw.temperature, 0, { lo: 0, hi: Infinity }),
     topK: intFlag('top-k', raw['top-k'], 0, 0),
     topP: numberFlag('top-p', raw['top-p'], 1, { lo: 0, hi: 1, loOpen: true }),
+    seed: intFlag('seed', raw.seed, 0, 0),
+    maxTokens: intFlag('max-tokens', raw['max-tokens'], 64, 1, MAX_CLI_TOKENS),
   };
   if (raw.k !== undefined) {
-    if (drafter === 'none' || drafter === 'heads-tree') {
-      throw new UsageError(`--k sets a chain's length, but drafter '${drafter}' has ${drafter === 'none' ? 'no drafts' : 'a tree (use --tree)'}; drop --k`);
+    if (!usesKnob(drafter, 'k')) {
+      throw new UsageError(`--k sets a chain's length, but drafter '${drafter}' has ${shape === 'none' ? 'no drafts' : 'a tree (use --tree)'}; drop --k`);
     }
-    cfg.k = intFlag('k', raw.k, 0, 1, 32);
+    cfg.k = intFlag('k', raw.k, 0, 1, maxK(drafter, null));
   }
   if (raw.tree !== undefined) {
-    if (drafter !== 'heads-tree') throw new UsageError(`--tree shapes the heads-tree drafter only, not '${drafter}'; drop --tree or use --drafter heads-tree`);
+    if (!usesKnob(drafter, 'tree')) {
+      throw new UsageError(`--tree shapes the ${listed(drafterNamesWith('tree'))} drafter only, not '${drafter}'; drop --tree or use --drafter ${drafterNamesWith('tree')[0]}`);
+    }
     const { tree, label } = parseTreeArg(raw.tree);
     cfg.tree = tree;
     cfg.treeLabel = label;
@@ -102,27 +95,50 @@ export function parseRunConfig(raw: RawConfig): RunConfig {
   if (acceptance === 'typical' && cfg.temperature === 0) {
     throw new UsageError('--acceptance typical is a sampling method: add --temperature > 0 (greedy verification is already exact)');
   }
-  if (cfg.adaptive && (drafter === 'none' || drafter === 'heads-tree')) {
+  if (cfg.adaptive && !usesKnob(drafter, 'adaptive')) {
     throw new UsageError(`--adaptive changes a chain's length, but drafter '${drafter}' has no chain; drop --adaptive`);
   }
-  if (cfg.pMin > 0 && !(drafter === 'heads' || drafter === 'draft-model')) {
+  if (cfg.pMin > 0 && !usesKnob(drafter, 'pMin')) {
     throw new UsageError(`--p-min stops a model drafter's chain early; drafter '${drafter}' has no draft probabilities to compare; drop --p-min`);
   }
   return cfg;
 }
 
-/** Graphs the model must load for these configs (base is always loaded). */
-export function neededParts(configs: readonly RunConfig[]): ModelPart[] {
-  const parts = new Set<ModelPart>();
-  for (const c of configs) {
-    if (c.drafter === 'heads' || c.drafter === 'heads-tree') parts.add('heads');
-    if (c.drafter === 'draft-model') parts.add('draft_model');
+/**
+ * The flags that give back `c` through parseRunConfig (defaults left out): the CLI side of
+ * the DecodeConfig mapping. A tree of index paths goes by the file it was read from.
+ */
+export function rawConfigOf(c: DecodeConfig): RawConfig {
+  const raw: RawConfig = { drafter: c.drafter };
+  const put = <K extends keyof RawConfig>(key: K, value: number | string, off: number | string) => {
+    if (value !== off) (raw as Record<string, string>)[key] = String(value);
+  };
+  if (c.k !== undefined) raw.k = String(c.k);
+  if (c.tree !== undefined) {
+    const name = typeof c.tree === 'string' ? c.tree : c.treeLabel;
+    if (name === undefined) throw new UsageError('a tree of index paths has no flag of its own: write it to a JSON file and give --tree FILE');
+    raw.tree = name;
   }
-  return [...parts];
+  if (c.adaptive) raw.adaptive = true;
+  put('p-min', c.pMin, 0);
+  put('acceptance', c.acceptance, 'lossless');
+  put('repetition-penalty', c.repetitionPenalty, 1);
+  put('no-repeat-ngram-size', c.noRepeatNgramSize, 0);
+  put('temperature', c.temperature, 0);
+  put('top-k', c.topK, 0);
+  put('top-p', c.topP, 1);
+  put('seed', c.seed, 0);
+  put('max-tokens', c.maxTokens, 64);
+  return raw;
+}
+
+/** Graphs the model must load for these configs (base is always loaded). */
+export function neededParts(configs: readonly DecodeConfig[]): ModelPart[] {
+  return partsFor(configs.map((c) => c.drafter));
 }
 
 /** The drafter for a config, with engine errors (k beyond the heads, a tree too deep) as usage errors. */
-export function makeDrafter(model: LoadedModel, cfg: RunConfig): Drafter | null {
+export function makeDrafter(model: LoadedModel, cfg: DecodeConfig): Drafter | null {
   try {
     return createDrafter(model, {
       drafter: cfg.drafter,
@@ -133,45 +149,4 @@ export function makeDrafter(model: LoadedModel, cfg: RunConfig): Drafter | null 
   } catch (e) {
     throw new UsageError(`${configLabel(cfg)}: ${(e as Error).message}`);
   }
-}
-
-export function specOptions(cfg: RunConfig, maxNewTokens: number, seed: number): SpecOptions {
-  return {
-    maxNewTokens,
-    seed,
-    repetitionPenalty: cfg.repetitionPenalty,
-    noRepeatNgramSize: cfg.noRepeatNgramSize,
-    temperature: cfg.temperature,
-    topK: cfg.topK,
-    topP: cfg.topP,
-    adaptive: cfg.adaptive,
-    acceptance: cfg.acceptance,
-  };
-}
-
-/** 'greedy', or 't=0.7 top-p=0.9 top-k=40', after any processors: 'repetition-penalty=1.3 greedy' (defaults left out). */
-export function samplingLabel(
-  cfg: Pick<RunConfig, 'temperature' | 'topK' | 'topP'> & Partial<Pick<RunConfig, 'repetitionPenalty' | 'noRepeatNgramSize'>>,
-): string {
-  const processors = [
-    cfg.repetitionPenalty !== undefined && cfg.repetitionPenalty !== 1 ? `repetition-penalty=${cfg.repetitionPenalty}` : '',
-    cfg.noRepeatNgramSize ? `no-repeat-ngram-size=${cfg.noRepeatNgramSize}` : '',
-  ];
-  const warpers = cfg.temperature === 0
-    ? ['greedy']
-    : [`t=${cfg.temperature}`, cfg.topP < 1 ? `top-p=${cfg.topP}` : '', cfg.topK > 0 ? `top-k=${cfg.topK}` : ''];
-  return [...processors, ...warpers].filter(Boolean).join(' ');
-}
-
-/** The drafter's shape: 'k=3', 'tree-8', 'k=4 adaptive p-min=0.3', or '' for none. */
-export function shapeLabel(cfg: RunConfig, model?: Pick<LoadedModel, 'config'>): string {
-  if (cfg.drafter === 'none') return '';
-  if (cfg.drafter === 'heads-tree') return cfg.treeLabel ?? 'tree-8';
-  const k = cfg.k ?? (model ? (cfg.drafter === 'heads' ? model.config.heads.num_heads : 4) : undefined);
-  return [k !== undefined ? `k=${k}` : 'k=default', cfg.adaptive ? 'adaptive' : '', cfg.pMin > 0 ? `p-min=${cfg.pMin}` : ''].filter(Boolean).join(' ');
-}
-
-export function configLabel(cfg: RunConfig, model?: Pick<LoadedModel, 'config'>): string {
-  const drafter = [cfg.drafter, shapeLabel(cfg, model)].filter(Boolean).join(' ');
-  return [drafter, samplingLabel(cfg), cfg.acceptance === 'typical' ? 'typical acceptance (LOSSY)' : ''].filter(Boolean).join(', ');
 }

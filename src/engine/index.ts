@@ -30,7 +30,17 @@ export {
   type Acceptance,
 } from './decoding/speculative.ts';
 export { createDrafter, resolveTree, defaultK, DEFAULT_TREE, type DrafterSettings } from './drafters/index.ts';
-export { DRAFTER_NAMES, type Drafter, type DrafterName, type Draft, type DraftNodeInfo } from './drafters/types.ts';
+export { DRAFTER_NAMES, DRAFTERS, drafterEntry, MAX_DEPTH, type DrafterEntry, type DraftShape } from './drafters/registry.ts';
+export type { Drafter, DrafterName, Draft, DraftNodeInfo } from './drafters/types.ts';
+export {
+  applicableConfig,
+  baselineOf,
+  configLabel,
+  decodeConfig,
+  specOptionsOf,
+  type DecodeConfig,
+  type DecodeConfigInput,
+} from './decoding/decode-config.ts';
 export {
   buildTree,
   chainTree,
@@ -75,8 +85,9 @@ export {
   type TraceConfig,
   type TraceModel,
   type TraceResult,
-  type TraceRunConfig,
   type TraceStep,
   type Replay,
   type ReplayMismatch,
+  toTraceConfig,
+  fromTraceConfig,
 } from './trace/trace.ts';

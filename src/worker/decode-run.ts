@@ -16,9 +16,9 @@ import {
   type SpecOptions,
   type SpecResult,
   type StepRecord,
-  type TraceRunConfig,
 } from '../engine/index.ts';
 import { pairFigures, runCost } from '../engine/bench/figures.ts';
+import { applicableConfig, baselineOf, drafterSettingsOf, specOptionsOf, type DrafterSettings } from '../engine/decoding/decode-config.ts';
 import type { RunKind, RunSettings, RunSummary, WorkerResponse } from './protocol.ts';
 import { repeatPairs, type SpeedupFigures, type SpeedupPair } from './speedup-repeats.ts';
 
@@ -34,32 +34,11 @@ export interface RunControl {
   steps: number;
 }
 
-const CHAIN_DRAFTERS = new Set(['heads', 'draft-model', 'prompt-lookup']);
+/** The drafter's settings as the engine takes them: only what applies to this drafter. */
+export const drafterSettings = (s: RunSettings): DrafterSettings => drafterSettingsOf(s);
 
-/** The drafter's settings as the engine and the trace take them: only what applies to this drafter. */
-export function drafterSettings(s: RunSettings): Pick<TraceRunConfig, 'drafter' | 'k' | 'tree' | 'pMin'> {
-  return {
-    drafter: s.drafter,
-    ...(CHAIN_DRAFTERS.has(s.drafter) ? { k: s.k } : {}),
-    ...(s.drafter === 'heads-tree' ? { tree: s.tree } : {}),
-    pMin: s.drafter === 'heads' || s.drafter === 'draft-model' ? s.pMin : 0,
-  };
-}
-
-export function specOptions(s: RunSettings, kind: RunKind): SpecOptions {
-  return {
-    maxNewTokens: s.maxTokens,
-    repetitionPenalty: s.repetitionPenalty,
-    noRepeatNgramSize: s.noRepeatNgramSize,
-    temperature: s.temperature,
-    topK: s.topK,
-    topP: s.topP,
-    seed: s.seed,
-    // The baseline has no drafts to adapt or accept; its verifier is plain sampling either way.
-    adaptive: kind === 'spec' && s.adaptive && CHAIN_DRAFTERS.has(s.drafter),
-    acceptance: kind === 'spec' ? s.acceptance : 'lossless',
-  };
-}
+/** The baseline has no drafts to adapt or accept; its verifier is plain sampling either way. */
+export const specOptions = (s: RunSettings, kind: RunKind): SpecOptions => specOptionsOf(kind === 'spec' ? s : baselineOf(s));
 
 function summarize(r: SpecResult): RunSummary {
   return {
@@ -111,7 +90,7 @@ export async function decodeRun(
   const spec = await stream('spec');
   const baseline = spec.stopReason === 'aborted' ? null : await stream('baseline');
   const finished = (r: SpecResult | null): r is SpecResult => r !== null && r.stopReason !== 'aborted' && r.tokens.length > 0;
-  const config: TraceRunConfig = { ...drafterSettings(settings), ...specOptions(settings, 'spec') };
+  const config = applicableConfig(settings);
   let figures: SpeedupFigures | null = null;
   if (finished(spec) && finished(baseline)) {
     // Timing only: no step records, the same settings and seed, so the same tokens as the pair on show.

@@ -50,38 +50,17 @@ import type {
   StopReason,
 } from '../engine/index.ts';
 import type { PairFigures, RunCost, StepProfile } from '../engine/bench/figures.ts';
+import type { DecodeConfig } from '../engine/decoding/decode-config.ts';
 import type { PositionCheck } from '../engine/bench/dist-check.ts';
 import type { PromptSuites, SuiteName } from '../engine/bench/suites.ts';
 import type { RuntimeChoice } from './runtime-choice.ts';
 import type { SpeedupFigures } from './speedup-repeats.ts';
 
-/** What a run decodes and how: everything a shared link must carry to reproduce it. */
-export interface RunSettings {
-  drafter: DrafterName;
-  /** Chain length (heads, draft-model, prompt-lookup); ignored by none and heads-tree. */
-  k: number;
-  /** heads-tree's shape. */
-  tree: DefaultTreeName;
-  /** Chains only: +2 drafts after a fully accepted step, -1 otherwise. */
-  adaptive: boolean;
-  /** heads and draft-model: stop drafting below this top probability (0 = off). */
-  pMin: number;
-  /** 'typical' is Medusa's LOSSY typical acceptance (needs temperature > 0). */
-  acceptance: Acceptance;
-  /** Hugging Face's repetition_penalty, before temperature/top-k/top-p; 1 = off. */
-  repetitionPenalty: number;
-  /** Hugging Face's no_repeat_ngram_size; 0 = off. */
-  noRepeatNgramSize: number;
-  /** 0 = greedy. */
-  temperature: number;
-  /** 0 = off. */
-  topK: number;
-  /** 1 = off. */
-  topP: number;
-  seed: number;
-  maxTokens: number;
-  prompt: string;
-}
+/**
+ * What a run decodes and how: everything a shared link must carry to reproduce it. The page
+ * keeps a value for every knob (k and a default tree too) while another drafter is chosen.
+ */
+export type RunSettings = Omit<DecodeConfig, 'k' | 'tree'> & { k: number; tree: DefaultTreeName; prompt: string };
 
 /** onnxruntime-web's execution provider: 'wasm' (CPU) or 'webgpu' (KV cache on the GPU). */
 export type Backend = 'wasm' | 'webgpu';
@@ -183,15 +162,8 @@ export interface ModelInfo {
   suites: PromptSuites | null;
 }
 
-/** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy). */
-export interface CompareConfig {
-  drafter: Exclude<DrafterName, 'none'>;
-  /** Chains (heads, draft-model, prompt-lookup): drafts per step; ignored by heads-tree. */
-  k: number;
-  /** heads-tree only. */
-  tree: DefaultTreeName;
-  temperature: number;
-}
+/** One configuration of a comparison: a drafter, its shape, and the temperature (0 = greedy); the rest of its DecodeConfig is at the defaults (compare-config.ts). */
+export type CompareConfig = Pick<DecodeConfig, 'temperature'> & { drafter: Exclude<DrafterName, 'none'>; k: number; tree: DefaultTreeName };
 
 export interface CompareSettings {
   suite: SuiteName;

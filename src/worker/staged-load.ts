@@ -6,12 +6,14 @@
  * wait for the whole second stage.
  * Not here: the worker's messages (engine.worker.ts) and the loading itself (engine/model.ts).
  */
+import { DEFAULT_DRAFTER, DRAFTERS, MODEL_PARTS } from '../engine/drafters/registry.ts';
+import type { DrafterName } from '../engine/drafters/types.ts';
 import { addModelPart, type LoadedModel, type ModelPart } from '../engine/runtime/model.ts';
 import type { ModelFiles } from '../engine/runtime/files.ts';
 import type { WorkerRequest } from './protocol.ts';
 
-/** Loaded before `ready`: the default drafter's graph (heads, src/ui/store/settings.ts DEFAULT_SETTINGS). */
-export const FIRST_PARTS: readonly ModelPart[] = ['heads'];
+/** Loaded before `ready`: the graphs of the drafter the page starts with (the registry's DEFAULT_DRAFTER). */
+export const FIRST_PARTS: readonly ModelPart[] = DRAFTERS[DEFAULT_DRAFTER].parts;
 
 export function splitParts(parts: readonly ModelPart[]): { first: ModelPart[]; later: ModelPart[] } {
   return { first: parts.filter((p) => FIRST_PARTS.includes(p)), later: parts.filter((p) => !FIRST_PARTS.includes(p)) };
@@ -43,11 +45,11 @@ export async function loadLater(
   await new Promise((resolve) => setTimeout(resolve, LATER_GRACE_MS));
   for (const part of later) {
     try {
-      await files.bytes(part === 'heads' ? model.config.heads.file : model.config.draft_model.file);
+      await files.bytes(MODEL_PARTS[part].file(model.config));
       await exclusive(() => addModelPart(model, files, part));
       await exclusive(() => warm(part));
     } catch (e) {
-      return `the ${part === 'draft_model' ? 'draft model' : 'Medusa heads'} could not be loaded (${(e as Error).message})`;
+      return `${MODEL_PARTS[part].label} could not be loaded (${(e as Error).message})`;
     }
   }
   return null;
@@ -55,13 +57,13 @@ export async function loadLater(
 
 /** Whether a request uses a graph loaded after `ready`. */
 export function usesLater(req: WorkerRequest, later: readonly ModelPart[]): boolean {
-  const uses = (part: ModelPart) => later.includes(part);
+  const uses = (drafter: DrafterName) => DRAFTERS[drafter].parts.some((part) => later.includes(part));
   switch (req.type) {
     case 'run':
     case 'dist-check':
-      return (req.settings.drafter === 'draft-model' && uses('draft_model')) || (req.settings.drafter.startsWith('heads') && uses('heads'));
+      return uses(req.settings.drafter);
     case 'compare':
-      return req.settings.configs.some((c) => (c.drafter === 'draft-model' && uses('draft_model')) || (c.drafter.startsWith('heads') && uses('heads')));
+      return req.settings.configs.some((c) => uses(c.drafter));
     default:
       return false;
   }

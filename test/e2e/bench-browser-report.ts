@@ -7,7 +7,7 @@
 import { UsageError } from '../../src/cli/args.ts';
 import type { BenchRow } from '../../src/cli/bench-report.ts';
 import type { Headline } from '../../src/engine/bench/figures.ts';
-import type { RunConfig } from '../../src/cli/run-config.ts';
+import type { DecodeConfig } from '../../src/engine/decoding/decode-config.ts';
 import { spread, type Spread } from '../../src/engine/trace/metrics.ts';
 import type { CompareResults } from '../../src/ui/compare/results-file.ts';
 import { summariseCompare } from '../../src/ui/compare/summary.ts';
@@ -20,7 +20,7 @@ export const FIRST_TOKEN_TARGET_MS = 1500;
  * A --configs entry as a Compare view row. The page's rows are drafter x k or tree x
  * temperature; anything else (top-p, top-k, p-min, adaptive, typical acceptance) is refused.
  */
-export function compareConfigOf(cfg: RunConfig, numHeads: number): CompareConfig {
+export function compareConfigOf(cfg: DecodeConfig, numHeads: number): CompareConfig {
   const spec = `${cfg.drafter}${cfg.k !== undefined ? `:k=${cfg.k}` : ''}`;
   if (cfg.drafter === 'none') throw new UsageError("--configs: 'none' is the baseline, which the page runs anyway; list drafters only");
   const extra = [

@@ -8,7 +8,7 @@
  * context: a length change, as the target's.
  */
 import type { CausalLM } from '../runtime/lm.ts';
-import { causalBias } from '../runtime/lm.ts';
+import { causalBias } from '../runtime/attention-bias.ts';
 import type { KVStore } from '../runtime/kv-cache.ts';
 import { argmax, toProbs } from '../decoding/sampling.ts';
 import { chainTree } from '../decoding/tree.ts';

@@ -1,41 +1,32 @@
 /**
- * Building a drafter from user-facing settings (CLI flags, page controls, trace configs),
- * with errors that say which setting is wrong and what would work.
+ * Building a drafter from user-facing settings (CLI flags, page controls, trace configs)
+ * through its registry entry, with errors that say which setting is wrong and what would work.
  */
-import type { LoadedModel } from '../runtime/model.ts';
-import { DraftModelDrafter } from './draft-model.ts';
-import { HeadsDrafter } from './heads.ts';
-import { PromptLookupDrafter } from './prompt-lookup.ts';
-import { defaultK, resolveTree, type DrafterSettings } from './settings.ts';
-import { DRAFTER_NAMES, type Drafter } from './types.ts';
+import type { DrafterSettings } from '../decoding/decode-config.ts';
+import { defaultK, drafterEntry, MODEL_PARTS, type DrafterModel } from './registry.ts';
+import { DEFAULT_TREE } from './settings.ts';
+import type { Drafter } from './types.ts';
+
+const LOADED: Record<keyof typeof MODEL_PARTS, (m: DrafterModel) => boolean> = {
+  heads: (m) => m.heads !== null && m.heads !== undefined,
+  draft_model: (m) => m.draftModel !== null && m.draftModel !== undefined,
+};
 
 /** null for 'none' (plain autoregressive decoding). */
-export function createDrafter(model: Pick<LoadedModel, 'config' | 'heads' | 'draftModel'>, s: DrafterSettings): Drafter | null {
-  if (!DRAFTER_NAMES.includes(s.drafter)) {
-    throw new Error(`unknown drafter '${String(s.drafter)}'; choose one of ${DRAFTER_NAMES.join(', ')}`);
-  }
+export function createDrafter(model: DrafterModel, s: DrafterSettings): Drafter | null {
+  const entry = drafterEntry(s.drafter);
   const pMin = s.pMin ?? 0;
   if (!(pMin >= 0 && pMin < 1)) throw new Error(`pMin must be in [0, 1) (0 = off), got ${pMin}`);
-  const k = s.k ?? defaultK(model, s.drafter);
-  switch (s.drafter) {
-    case 'none':
-      return null;
-    case 'heads':
-    case 'heads-tree': {
-      if (!model.heads) throw new Error(`the '${s.drafter}' drafter needs the Medusa heads: load the model with them (heads.onnx)`);
-      const shape = s.drafter === 'heads'
-        ? { kind: 'chain' as const, k }
-        : { kind: 'tree' as const, tree: resolveTree(s.tree, model.heads.numHeads) };
-      return new HeadsDrafter(model.heads, shape, pMin);
+  for (const part of entry.parts) {
+    if (!LOADED[part](model)) {
+      const { label, file } = MODEL_PARTS[part];
+      throw new Error(`the '${entry.name}' drafter needs ${label} (${file(model.config)}): load the model with that graph, or choose another drafter`);
     }
-    case 'draft-model':
-      if (!model.draftModel) throw new Error("the 'draft-model' drafter needs the draft model: load the model with it (draft_model.onnx)");
-      return new DraftModelDrafter(model.draftModel, k, pMin);
-    case 'prompt-lookup':
-      return new PromptLookupDrafter(k);
   }
+  return entry.create(model, { k: s.k ?? defaultK(model, entry.name), tree: s.tree ?? DEFAULT_TREE, pMin });
 }
 
 export type { Drafter, DrafterName } from './types.ts';
-export { defaultK, DEFAULT_TREE, resolveTree, type DrafterSettings } from './settings.ts';
-export { DRAFTER_NAMES } from './types.ts';
+export type { DrafterSettings } from '../decoding/decode-config.ts';
+export { DEFAULT_TREE, resolveTree } from './settings.ts';
+export { defaultK, DRAFTER_NAMES } from './registry.ts';

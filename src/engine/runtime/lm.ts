@@ -13,13 +13,7 @@ import { KVCache, type KVStore } from './kv-cache.ts';
 import { GpuKVCache } from './kv-cache-gpu.ts';
 import { ort, ortBackend, type OrtBackend } from './session.ts';
 
-/** Causal bias [T, P+T] row-major: new token t sees all P cached keys and new keys <= t. */
-export function causalBias(T: number, P: number): Float32Array {
-  const W = P + T;
-  const bias = new Float32Array(T * W); // [T, P+T]
-  for (let t = 0; t < T; t++) bias.fill(-Infinity, t * W + P + t + 1, (t + 1) * W);
-  return bias;
-}
+export { causalBias } from './attention-bias.ts';
 
 export interface ForwardResult {
   /** [T, V] row-major. */

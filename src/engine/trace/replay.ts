@@ -13,6 +13,7 @@ import { computeMetrics } from './metrics.ts';
 import type { Trace, TraceConfig, TraceStep } from './trace.ts';
 import { validateTreeSpec, type TreeSpec } from '../decoding/tree.ts';
 import { acceptProb, type VerifyMethod } from '../verify/chain.ts';
+import { DRAFTERS } from '../drafters/registry.ts';
 
 export interface ReplayMismatch {
   /** The first step that disagrees, or null for a run-level disagreement (result, metrics). */
@@ -94,7 +95,7 @@ function checkStep(t: Trace, s: TraceStep, i: number, context: readonly number[]
 
   const d = s.draft;
   if (prefill && (d || s.maxDrafts !== 0)) return 'the prefill drafts nothing: expected draft null and maxDrafts 0';
-  if (d && t.config.drafter === 'none') return "has a draft, but the drafter is 'none'";
+  if (d && DRAFTERS[t.config.drafter].shape === 'none') return `has a draft, but the drafter is '${t.config.drafter}', which drafts nothing`;
   let shape = ROOT_ONLY;
   if (d) {
     const got = treeShape(d.tree);

@@ -8,12 +8,13 @@
  *
  * Field names are the engine's, except model (config.json's) and metrics (vLLM's).
  */
-import { defaultK, DEFAULT_TREE, type DrafterSettings } from '../drafters/settings.ts';
+import { defaultK, DRAFTERS, usesKnob } from '../drafters/registry.ts';
 import type { DrafterName } from '../drafters/types.ts';
+import { applicableConfig, specOptionsOf, type DecodeConfig } from '../decoding/decode-config.ts';
 import { decodeSettings, type StopReason } from '../decoding/decode-settings.ts';
 import { computeMetrics, TIMED_METRICS, type Metrics } from './metrics.ts';
 import type { LoadedModel } from '../runtime/model.ts';
-import type { Acceptance, SpecOptions, SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
+import type { Acceptance, SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
 import type { DefaultTreeName, TreeSpec } from '../decoding/tree.ts';
 import { TYPICAL_DEFAULTS, type TypicalParams } from '../verify/typical.ts';
 import { checkTraceSize, validateTrace } from './schema.ts';
@@ -34,7 +35,7 @@ export interface TraceConfig {
   drafter: DrafterName;
   /** Chain length for heads, draft-model and prompt-lookup; null for none and heads-tree. */
   k: number | null;
-  /** heads-tree only: a default tree's name or index paths, as DrafterSettings.tree. */
+  /** heads-tree only: a default tree's name or index paths, as DecodeConfig.tree. */
   tree: DefaultTreeName | TreeSpec | null;
   pMin: number;
   adaptive: boolean;
@@ -83,19 +84,57 @@ export interface Trace {
   metrics: Metrics;
 }
 
-/** The settings a run was made with: the drafter's and the decode loop's, as passed to them. */
-export type TraceRunConfig = DrafterSettings &
-  Pick<SpecOptions, 'maxNewTokens' | 'repetitionPenalty' | 'noRepeatNgramSize' | 'temperature' | 'topK' | 'topP' | 'seed' | 'stopAtEos' | 'adaptive' | 'acceptance' | 'typical'>;
+/** The trace's config of a run made with `config` on `model`: defaults filled in, knobs its drafter does not take null or off. */
+export function toTraceConfig(config: DecodeConfig, model: Pick<LoadedModel, 'config'>): TraceConfig {
+  const c = applicableConfig(config);
+  const s = decodeSettings(specOptionsOf(c));
+  const knobs = DRAFTERS[c.drafter].knobs;
+  return {
+    drafter: c.drafter,
+    k: knobs.k ? c.k ?? defaultK(model, c.drafter) : null,
+    tree: knobs.tree ? c.tree ?? knobs.tree.default : null,
+    pMin: c.pMin,
+    adaptive: c.adaptive,
+    acceptance: c.acceptance,
+    typical: c.acceptance === 'typical' ? c.typical ?? TYPICAL_DEFAULTS : null,
+    repetitionPenalty: s.repetitionPenalty,
+    noRepeatNgramSize: s.noRepeatNgramSize,
+    temperature: s.temperature,
+    topK: s.topK,
+    topP: s.topP,
+    seed: s.seed,
+    maxNewTokens: s.maxNewTokens,
+    stopAtEos: s.stopAtEos,
+  };
+}
+
+/** The config a trace records, to run it again (toTraceConfig of it gives the trace's config back). */
+export function fromTraceConfig(t: TraceConfig): DecodeConfig {
+  return {
+    drafter: t.drafter,
+    ...(t.k !== null && usesKnob(t.drafter, 'k') ? { k: t.k } : {}),
+    ...(t.tree !== null && usesKnob(t.drafter, 'tree') ? { tree: t.tree } : {}),
+    pMin: t.pMin,
+    adaptive: t.adaptive,
+    acceptance: t.acceptance,
+    ...(t.typical !== null ? { typical: t.typical } : {}),
+    repetitionPenalty: t.repetitionPenalty,
+    noRepeatNgramSize: t.noRepeatNgramSize,
+    temperature: t.temperature,
+    topK: t.topK,
+    topP: t.topP,
+    seed: t.seed,
+    maxTokens: t.maxNewTokens,
+    stopAtEos: t.stopAtEos,
+  };
+}
 
 /** `result` of a run made with `config` on `model`, as a trace (a deep copy: it shares nothing with result). */
 export function buildTrace(
   result: SpecResult,
-  config: TraceRunConfig,
+  config: DecodeConfig,
   model: Pick<LoadedModel, 'id' | 'config' | 'tokenizer'>,
 ): Trace {
-  const s = decodeSettings(config);
-  const acceptance = config.acceptance ?? 'lossless';
-  const chain = config.drafter === 'heads' || config.drafter === 'draft-model' || config.drafter === 'prompt-lookup';
   const trace: Trace = {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
@@ -106,23 +145,7 @@ export function buildTrace(
       bos_token_id: model.config.bos_token_id,
       eos_token_id: model.config.eos_token_id,
     },
-    config: {
-      drafter: config.drafter,
-      k: chain ? config.k ?? defaultK(model, config.drafter) : null,
-      tree: config.drafter === 'heads-tree' ? config.tree ?? DEFAULT_TREE : null,
-      pMin: config.pMin ?? 0,
-      adaptive: config.adaptive ?? false,
-      acceptance,
-      typical: acceptance === 'typical' ? config.typical ?? TYPICAL_DEFAULTS : null,
-      repetitionPenalty: s.repetitionPenalty,
-      noRepeatNgramSize: s.noRepeatNgramSize,
-      temperature: s.temperature,
-      topK: s.topK,
-      topP: s.topP,
-      seed: s.seed,
-      maxNewTokens: s.maxNewTokens,
-      stopAtEos: s.stopAtEos,
-    },
+    config: toTraceConfig(config, model),
     prompt: { text: model.tokenizer.decode(result.promptIds.slice(1)), ids: result.promptIds },
     steps: result.steps,
     result: {

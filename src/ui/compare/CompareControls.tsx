@@ -6,10 +6,11 @@
 import { useId, useState } from 'react';
 import { SUITE_NAMES, type SuiteName } from '../../engine/bench/suites.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
+import { DRAFTERS, maxK, usesKnob } from '../../engine/drafters/registry.ts';
 import type { CompareConfig } from '../../worker/protocol.ts';
 import { NumberField } from '../components/NumberField.tsx';
 import { selectEngineBusy, useStore } from '../store/index.ts';
-import { MAX_K, MAX_TEMPERATURE, TREE_NAMES } from '../store/settings.ts';
+import { MAX_TEMPERATURE, TREE_NAMES } from '../store/settings.ts';
 import { limitsOf, type EngineHandle } from '../useEngine.ts';
 import { COMPARE_DRAFTERS, COMPARE_PRESETS, compareProblem, configProblem, MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from './configs.ts';
 
@@ -18,8 +19,8 @@ function ConfigRow({ index, config, numHeads }: { index: number; config: Compare
   const setConfig = useStore((s) => s.setConfig);
   const removeConfig = useStore((s) => s.removeConfig);
   const rows = useStore((s) => s.compare.settings.configs.length);
-  const isTree = config.drafter === 'heads-tree';
-  const kMax = config.drafter === 'heads' && numHeads !== null ? numHeads : MAX_K;
+  const isTree = usesKnob(config.drafter, 'tree');
+  const kMax = maxK(config.drafter, numHeads !== null ? { numHeads } : null);
   const problem = configProblem(config, numHeads);
   const n = index + 1;
   return (
@@ -30,7 +31,7 @@ function ConfigRow({ index, config, numHeads }: { index: number; config: Compare
         <select id={`${id}-drafter`} name={`drafter-${n}`} value={config.drafter} onChange={(e) => setConfig(index, { drafter: e.target.value as CompareConfig['drafter'] })}>
           {COMPARE_DRAFTERS.map((d) => (
             <option key={d} value={d}>
-              {d}
+              {DRAFTERS[d].label}
             </option>
           ))}
         </select>

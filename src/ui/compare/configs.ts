@@ -5,19 +5,22 @@
  */
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import type { SuiteName } from '../../engine/bench/suites.ts';
+import { DRAFTERS, DRAFTING_NAMES, maxK, usesKnob } from '../../engine/drafters/registry.ts';
+import { DEFAULT_TREE } from '../../engine/drafters/settings.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, CompareSettings } from '../../worker/protocol.ts';
-import { MAX_K, MAX_TEMPERATURE } from '../store/settings.ts';
+import { MAX_TEMPERATURE } from '../store/settings.ts';
 
 export const MAX_CONFIGS = 12;
 export const MAX_COMPARE_PROMPTS = 24;
 export const MAX_COMPARE_TOKENS = 256;
-export const COMPARE_DRAFTERS = ['heads', 'heads-tree', 'draft-model', 'prompt-lookup'] as const satisfies readonly CompareConfig['drafter'][];
+/** Every drafter that drafts (the autoregressive baseline runs anyway), from the registry. */
+export const COMPARE_DRAFTERS = DRAFTING_NAMES as readonly CompareConfig['drafter'][];
 
 const cfg = (drafter: CompareConfig['drafter'], shape: number | DefaultTreeName, temperature = 0): CompareConfig => ({
   drafter,
   k: typeof shape === 'number' ? shape : 4,
-  tree: typeof shape === 'string' ? shape : 'tree-8',
+  tree: typeof shape === 'string' ? shape : DEFAULT_TREE,
   temperature,
 });
 
@@ -58,21 +61,21 @@ export const DEFAULT_COMPARE: CompareSettings = {
 export function nextConfig(configs: readonly CompareConfig[], numHeads: number): CompareConfig {
   const last = configs[configs.length - 1];
   if (!last) return cfg('heads', Math.min(2, numHeads));
-  if (last.drafter === 'heads-tree') {
+  if (usesKnob(last.drafter, 'tree')) {
     const names = Object.keys(DEFAULT_TREES) as DefaultTreeName[];
     return { ...last, tree: names[(names.indexOf(last.tree) + 1) % names.length]! };
   }
-  const max = last.drafter === 'heads' ? numHeads : MAX_K;
+  const max = maxK(last.drafter, { numHeads });
   return { ...last, k: last.k < max ? last.k + 1 : 1 };
 }
 
 /** Why this configuration cannot run on a model with `numHeads` heads, or null. */
 export function configProblem(c: CompareConfig, numHeads: number | null): string | null {
-  const maxK = c.drafter === 'heads' && numHeads !== null ? numHeads : MAX_K;
-  if (c.drafter !== 'heads-tree' && !(Number.isInteger(c.k) && c.k >= 1 && c.k <= maxK)) {
-    return `k = ${c.k}: expected a whole number from 1 to ${maxK}${c.drafter === 'heads' ? ` (the model has ${maxK} draft heads)` : ''}.`;
+  const most = maxK(c.drafter, numHeads !== null ? { numHeads } : null);
+  if (usesKnob(c.drafter, 'k') && !(Number.isInteger(c.k) && c.k >= 1 && c.k <= most)) {
+    return `k = ${c.k}: expected a whole number from 1 to ${most}${DRAFTERS[c.drafter].parts.includes('heads') ? ` (the model has ${most} draft heads)` : ''}.`;
   }
-  if (c.drafter === 'heads-tree' && numHeads !== null) {
+  if (usesKnob(c.drafter, 'tree') && numHeads !== null) {
     const depth = Math.max(...DEFAULT_TREES[c.tree].spec.map((p) => p.length));
     if (depth > numHeads) return `${c.tree} is ${depth} deep, but the model has ${numHeads} draft heads: choose a shallower tree.`;
   }

@@ -21,12 +21,12 @@
  *     "prompts": [{ "id": "prose-0", "suite": "prose", "baselines": [{ "temperature": 0, "cell": {...} }], "cells": [{...}] }] }
  */
 import { z } from 'zod';
-import { DRAFTER_NAMES } from '../../engine/drafters/types.ts';
 import { SUITE_NAMES, type SuiteName } from '../../engine/bench/suites.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, ComparePrompt } from '../../worker/protocol.ts';
-import { MAX_K, MAX_TEMPERATURE } from '../store/settings.ts';
+import { MAX_TEMPERATURE } from '../store/settings.ts';
+import { DRAFTING_NAMES, MAX_DEPTH } from '../../engine/drafters/registry.ts';
 import { MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from './configs.ts';
 import type { CompareRow, Spread } from './summary.ts';
 
@@ -43,10 +43,10 @@ export const MAX_RESULTS_BYTES = 3_000_000;
 export const MAX_ID_CHARS = 200;
 /** The most wasm threads the page runs with (src/worker/runtime-choice.ts). */
 export const MAX_THREADS = 64;
-/** The deepest draft a configuration can make: a chain of MAX_K, or the deepest default tree. */
-export const MAX_DEPTH = Math.max(MAX_K, ...Object.values(DEFAULT_TREES).map((t) => Math.max(...t.spec.map((p) => p.length))));
-/** The most draft tokens one step can verify: a chain of MAX_K, or the largest default tree. */
-export const MAX_DRAFT_TOKENS = Math.max(MAX_K, ...Object.values(DEFAULT_TREES).map((t) => t.spec.length));
+/** The deepest draft a configuration can make: a chain of MAX_DEPTH, or the deepest default tree. */
+export const MAX_DRAFT_DEPTH = Math.max(MAX_DEPTH, ...Object.values(DEFAULT_TREES).map((t) => Math.max(...t.spec.map((p) => p.length))));
+/** The most draft tokens one step can verify: a chain of MAX_DEPTH, or the largest default tree. */
+export const MAX_DRAFT_TOKENS = Math.max(MAX_DEPTH, ...Object.values(DEFAULT_TREES).map((t) => t.spec.length));
 
 export interface CompareResults {
   format: typeof RESULTS_FORMAT;
@@ -73,7 +73,7 @@ const list = <T extends z.ZodType>(item: T, max: number, why: string) =>
   z.array(item).max(max, { error: (iss) => `at most ${max} entries (${why}), found ${(iss.input as unknown[]).length}` });
 const text = (max: number) =>
   z.string().min(1, { error: 'expected a non-empty string' }).max(max, { error: (iss) => `at most ${max} characters, found ${(iss.input as string).length}` });
-const tau = range(1, MAX_DEPTH + 1, `a mean acceptance length from 1 to ${MAX_DEPTH + 1} (k is at most ${MAX_K})`);
+const tau = range(1, MAX_DRAFT_DEPTH + 1, `a mean acceptance length from 1 to ${MAX_DRAFT_DEPTH + 1} (k is at most ${MAX_DEPTH})`);
 const temperature = range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`);
 
 const cellV1 = z.object({
@@ -83,14 +83,14 @@ const cellV1 = z.object({
   speedup: positive.nullable(),
   draft_acceptance_rate: rate.nullable(),
   mean_acceptance_length: tau.nullable(),
-  acceptance_rate_per_position: list(rate, MAX_DEPTH, `one per draft position; drafts are at most ${MAX_DEPTH} deep`),
+  acceptance_rate_per_position: list(rate, MAX_DRAFT_DEPTH, `one per draft position; drafts are at most ${MAX_DRAFT_DEPTH} deep`),
   target_forwards_per_token: range(0, 1, 'target forwards per token, above 0 and at most 1', true).nullable(),
   tokens_per_second: positive.nullable(),
   alpha: rate.nullable(),
   gamma: range(1, MAX_DRAFT_TOKENS, `draft tokens per drafted step, from 1 to ${MAX_DRAFT_TOKENS}`).nullable(),
   cost_coefficient: range(0, Number.MAX_VALUE, 'a cost ratio, 0 or more').nullable(),
   predicted_speedup: positive.nullable(),
-  accept_length_histogram: list(whole(0, MAX_COMPARE_TOKENS, 'a step count'), MAX_DEPTH + 1, `one per accept length 0 to ${MAX_DEPTH}`),
+  accept_length_histogram: list(whole(0, MAX_COMPARE_TOKENS, 'a step count'), MAX_DRAFT_DEPTH + 1, `one per accept length 0 to ${MAX_DRAFT_DEPTH}`),
 });
 const profile = z.object({
   draft_ms: ms,
@@ -120,8 +120,8 @@ const cellV2 = cellV1.extend({
 });
 const cellV3 = cellV2.extend({ distinct4: rate });
 const config = z.object({
-  drafter: z.enum(DRAFTER_NAMES.filter((d) => d !== 'none') as [CompareConfig['drafter'], ...CompareConfig['drafter'][]]),
-  k: whole(1, MAX_K, 'k'),
+  drafter: z.enum(DRAFTING_NAMES as [CompareConfig['drafter'], ...CompareConfig['drafter'][]]),
+  k: whole(1, MAX_DEPTH, 'k'),
   tree: z.enum(Object.keys(DEFAULT_TREES) as [DefaultTreeName, ...DefaultTreeName[]]),
   temperature,
 });

@@ -73,7 +73,7 @@ function rowOf(key: string, label: string, config: CompareConfig | null, tempera
     label,
     drafter: config?.drafter ?? 'none',
     shape: config ? shapeLabel(config) : '',
-    sampling: samplingLabel(temperature),
+    sampling: samplingLabel({ temperature }),
     temperature,
     config,
     prompts: cells.length,

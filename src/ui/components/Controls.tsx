@@ -4,12 +4,12 @@
  * Controls a drafter does not use are disabled, not hidden, so the layout stays put.
  */
 import { useId } from 'react';
-import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
+import { DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK } from '../../engine/drafters/registry.ts';
+import type { DrafterName } from '../../engine/drafters/types.ts';
 import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/decoding/processors.ts';
 import { DEFAULT_TREES } from '../../engine/decoding/tree.ts';
 import { selectEngineBusy, useStore } from '../store/index.ts';
 import {
-  MAX_K,
   MAX_TEMPERATURE,
   MAX_TOKENS_LIMIT,
   TREE_NAMES,
@@ -24,13 +24,8 @@ import type { EngineHandle } from '../useEngine.ts';
 import { NumberField } from './NumberField.tsx';
 import { PromptNotes } from './PromptNotes.tsx';
 
-const DRAFTER_HELP: Record<DrafterName, string> = {
-  none: 'no drafts: plain autoregressive decoding',
-  heads: 'Medusa heads: a chain of each head’s top-1 guess, from one small forward',
-  'heads-tree': 'Medusa heads: a tree of each head’s top guesses, verified in one forward',
-  'draft-model': 'a small draft model proposes k tokens one by one',
-  'prompt-lookup': 'copies what followed the last n-gram earlier in the context (no model)',
-};
+/** 'heads and draft-model only': the drafters that take a knob, from the registry. */
+const onlyFor = (names: readonly string[]) => `${names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`} only`;
 
 function PromptBox() {
   const id = useId();
@@ -75,7 +70,7 @@ function SettingsForm() {
   const numHeads = useStore((st) => st.model.info?.numHeads ?? null);
   const contextLength = useStore((st) => st.model.info?.contextLength ?? MAX_TOKENS_LIMIT);
   const setSetting = useStore((st) => st.setSetting);
-  const kMax = s.drafter === 'heads' && numHeads !== null ? numHeads : MAX_K;
+  const kMax = maxK(s.drafter, numHeads !== null ? { numHeads } : null);
   return (
     <fieldset className="settings">
       <legend>Decoding</legend>
@@ -84,11 +79,11 @@ function SettingsForm() {
         <select id="drafter" name="drafter" value={s.drafter} onChange={(e) => setSetting('drafter', e.target.value as DrafterName)}>
           {DRAFTER_NAMES.map((d) => (
             <option key={d} value={d}>
-              {d}
+              {DRAFTERS[d].label}
             </option>
           ))}
         </select>
-        <small className="muted">{DRAFTER_HELP[s.drafter]}</small>
+        <small className="muted">{DRAFTERS[s.drafter].help}</small>
       </div>
       <NumberField name="k" label="k (drafts per step)" value={s.k} min={1} max={kMax} integer disabled={!usesK(s.drafter)} onCommit={(v) => setSetting('k', v)} hint={usesK(s.drafter) ? `1 to ${kMax}` : 'not used by this drafter'} />
       <div className="field">
@@ -100,13 +95,13 @@ function SettingsForm() {
             </option>
           ))}
         </select>
-        <small className="muted">{usesTree(s.drafter) ? DEFAULT_TREES[s.tree].why : 'heads-tree only'}</small>
+        <small className="muted">{usesTree(s.drafter) ? DEFAULT_TREES[s.tree].why : onlyFor(drafterNamesWith('tree'))}</small>
       </div>
       <label className="check">
         <input type="checkbox" name="adaptive" checked={s.adaptive} disabled={!usesAdaptive(s.drafter)} onChange={(e) => setSetting('adaptive', e.target.checked)} />
         Adaptive k (+2 after a fully accepted step, −1 otherwise)
       </label>
-      <NumberField name="p_min" label="p-min (stop drafting below)" value={s.pMin} min={0} max={0.99} step={0.05} disabled={!usesPMin(s.drafter)} onCommit={(v) => setSetting('pMin', v)} hint={usesPMin(s.drafter) ? '0 = off' : 'heads and draft-model only'} />
+      <NumberField name="p_min" label="p-min (stop drafting below)" value={s.pMin} min={0} max={0.99} step={0.05} disabled={!usesPMin(s.drafter)} onCommit={(v) => setSetting('pMin', v)} hint={usesPMin(s.drafter) ? '0 = off' : onlyFor(drafterNamesWith('pMin'))} />
       <fieldset className="radios">
         <legend>Acceptance</legend>
         <label>

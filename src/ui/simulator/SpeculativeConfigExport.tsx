@@ -6,7 +6,7 @@
  */
 import { useId, useState } from 'react';
 import { NumberField } from '../components/NumberField.tsx';
-import { MAX_K } from '../store/settings.ts';
+import { MAX_DEPTH } from '../../engine/drafters/registry.ts';
 import { downloadText } from '../trace-file.ts';
 import { LOOKUP_NGRAM, methodFor, modelPlaceholder, NEEDS_MODEL, speculativeConfig, speculativeConfigJson, VLLM_METHODS, type VllmMethod } from './speculative-config.ts';
 import type { Simulation } from './useSimulation.ts';
@@ -58,7 +58,7 @@ export function SpeculativeConfigExport({ sim }: { sim: Simulation }) {
             ))}
           </select>
         </div>
-        <NumberField name="vllm-k" label="num_speculative_tokens" value={k} min={1} max={MAX_K} integer onCommit={(v) => { setK(v); setCopied(null); }} />
+        <NumberField name="vllm-k" label="num_speculative_tokens" value={k} min={1} max={MAX_DEPTH} integer onCommit={(v) => { setK(v); setCopied(null); }} />
         {method !== 'ngram' && (
           <div className="field wide">
             <label htmlFor={modelId}>model{NEEDS_MODEL.has(method) ? '' : ' (optional)'}</label>
@@ -67,8 +67,8 @@ export function SpeculativeConfigExport({ sim }: { sim: Simulation }) {
         )}
         {method === 'ngram' && (
           <>
-            <NumberField name="vllm-lookup-max" label="prompt_lookup_max" value={lookup.max} min={1} max={MAX_K} integer onCommit={(v) => setLookup((l) => ({ ...l, max: v }))} />
-            <NumberField name="vllm-lookup-min" label="prompt_lookup_min" value={lookup.min} min={1} max={MAX_K} integer onCommit={(v) => setLookup((l) => ({ ...l, min: v }))} />
+            <NumberField name="vllm-lookup-max" label="prompt_lookup_max" value={lookup.max} min={1} max={MAX_DEPTH} integer onCommit={(v) => setLookup((l) => ({ ...l, max: v }))} />
+            <NumberField name="vllm-lookup-min" label="prompt_lookup_min" value={lookup.min} min={1} max={MAX_DEPTH} integer onCommit={(v) => setLookup((l) => ({ ...l, min: v }))} />
           </>
         )}
       </div>

@@ -4,6 +4,7 @@
  * i.i.d. alpha, the τ
  * measured for each default tree, and the cost function of the chosen machine. Pure.
  */
+import { isChainDrafter } from '../../engine/drafters/registry.ts';
 import type { DrafterName } from '../../engine/drafters/types.ts';
 import type { DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
@@ -25,8 +26,6 @@ export interface Profile {
   /** The drafter that was measured (null: unknown, as for vLLM figures or an alpha). */
   drafter: DrafterName | null;
 }
-
-const CHAINS = new Set(['heads', 'draft-model', 'prompt-lookup']);
 
 export interface ProfileInputs {
   runSettings: RunSettings | null;
@@ -52,9 +51,9 @@ export function vllmProfile(imp: VllmImport | null): Profile | null {
 /** Every chain profile there is, then vLLM's figures, then the i.i.d. alpha. */
 export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: ProfileInputs): Profile[] {
   const out: Profile[] = [];
-  if (runSettings && runResult && CHAINS.has(runSettings.drafter) && runResult.metrics.acceptance_rate_per_position.length > 0) {
+  if (runSettings && runResult && isChainDrafter(runSettings.drafter) && runResult.metrics.acceptance_rate_per_position.length > 0) {
     const m = runResult.metrics;
-    const cfg = { drafter: runSettings.drafter as 'heads', k: runSettings.k, tree: runSettings.tree, temperature: runSettings.temperature };
+    const cfg = { drafter: runSettings.drafter, k: runSettings.k, tree: runSettings.tree, temperature: runSettings.temperature };
     out.push({
       id: 'decode',
       label: `Last decode run: ${configLabel(cfg)}`,
@@ -66,7 +65,7 @@ export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: Profil
     });
   }
   for (const r of rows ?? []) {
-    if (!r.config || !CHAINS.has(r.config.drafter) || r.acceptance_rate_per_position.length === 0) continue;
+    if (!r.config || !isChainDrafter(r.config.drafter) || r.acceptance_rate_per_position.length === 0) continue;
     out.push({
       id: `compare:${r.key}`,
       label: `Compare: ${r.label} (median of ${r.prompts} prompt${r.prompts === 1 ? '' : 's'})`,

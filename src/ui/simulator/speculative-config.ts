@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import type { DrafterName } from '../../engine/drafters/types.ts';
-import { MAX_K } from '../store/settings.ts';
+import { MAX_DEPTH } from '../../engine/drafters/registry.ts';
 
 /** vLLM's methods the export offers (vllm/config/speculative.py's SpeculativeMethod, the common ones). */
 export const VLLM_METHODS = ['eagle', 'eagle3', 'medusa', 'mtp', 'draft_model', 'ngram'] as const;
@@ -56,9 +56,9 @@ const schema = z
   .strictObject({
     method: z.enum(VLLM_METHODS, { error: `expected one of ${VLLM_METHODS.join(', ')}` }),
     model: z.string({ error: 'expected a string' }).trim().min(1, { error: 'expected a path or model id, found an empty string' }).max(MAX_MODEL_CHARS, { error: `expected at most ${MAX_MODEL_CHARS} characters` }).optional(),
-    num_speculative_tokens: int(1, MAX_K),
-    prompt_lookup_max: int(1, MAX_K).optional(),
-    prompt_lookup_min: int(1, MAX_K).optional(),
+    num_speculative_tokens: int(1, MAX_DEPTH),
+    prompt_lookup_max: int(1, MAX_DEPTH).optional(),
+    prompt_lookup_min: int(1, MAX_DEPTH).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `the simulator reads only method, model, num_speculative_tokens, prompt_lookup_max and prompt_lookup_min` : 'expected a JSON object') })
   .superRefine((c, ctx) => {
     if (NEEDS_MODEL.has(c.method) && c.model === undefined) ctx.addIssue({ code: 'custom', path: ['model'], message: `method '${c.method}' needs the drafter's model` });

@@ -18,12 +18,12 @@
  * vLLM run but are kept, with a warning: the projection then uses them as given.
  * Pure: no DOM, testable in Node.
  */
-import { MAX_K } from '../store/settings.ts';
+import { MAX_DEPTH } from '../../engine/drafters/registry.ts';
 
 /** Input caps, checked before parsing: a real scrape is 50-300 kB and a few thousand lines. */
 export const MAX_METRICS_CHARS = 2_000_000;
 export const MAX_METRICS_LINES = 50_000;
-export const MAX_POSITIONS = MAX_K;
+export const MAX_POSITIONS = MAX_DEPTH;
 /** The choice that sums every label set. */
 export const SUMMED = 'sum';
 

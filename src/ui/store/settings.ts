@@ -12,7 +12,10 @@
  * The UI imports engine modules that are plain data (drafters/types.ts, tree.ts,
  * processors.ts), never engine/index.ts, which would pull onnxruntime-web into the page's bundle.
  */
-import { DRAFTER_NAMES, type DrafterName } from '../../engine/drafters/types.ts';
+import { ACCEPTANCES, DECODE_DEFAULTS } from '../../engine/decoding/decode-config.ts';
+import { DEFAULT_DRAFTER, DRAFTER_NAMES, MAX_DEPTH, maxK, usesKnob, type DrafterLimits } from '../../engine/drafters/registry.ts';
+import { DEFAULT_TREE } from '../../engine/drafters/settings.ts';
+import type { DrafterName } from '../../engine/drafters/types.ts';
 import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/decoding/processors.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
 import type { RunSettings } from '../../worker/protocol.ts';
@@ -21,11 +24,9 @@ export type Settings = RunSettings;
 
 export const DEFAULT_PROMPT = 'In the beginning God created the heaven and the earth.';
 export const MAX_TOKENS_LIMIT = 1024;
-export const MAX_K = 32;
 export const MAX_PROMPT_CHARS = 8000;
 export const MAX_TEMPERATURE = 5;
 export const TREE_NAMES = Object.keys(DEFAULT_TREES) as DefaultTreeName[];
-export const ACCEPTANCES = ['lossless', 'typical'] as const;
 
 /**
  * The page's first Run. repetition_penalty 1.2: on the prose suite greedy decoding without it
@@ -33,24 +34,19 @@ export const ACCEPTANCES = ['lossless', 'typical'] as const;
  * (0.91, 1 of 32), by `npm run bench -- --suite prose --prompts 32 --max-tokens 128` (docs/bench/prose-128).
  */
 export const DEFAULT_SETTINGS: Settings = {
-  drafter: 'heads',
+  ...DECODE_DEFAULTS,
+  drafter: DEFAULT_DRAFTER,
   k: 4,
-  tree: 'tree-8',
-  adaptive: false,
-  pMin: 0,
-  acceptance: 'lossless',
+  tree: DEFAULT_TREE,
   repetitionPenalty: 1.2,
-  noRepeatNgramSize: 0,
-  temperature: 0,
-  topK: 0,
-  topP: 1,
-  seed: 0,
-  maxTokens: 64,
   prompt: DEFAULT_PROMPT,
 };
 
+/** The settings a link carries: every control's (typical acceptance's parameters and stopAtEos stay at their defaults). */
+type LinkKey = Exclude<keyof Settings, 'typical' | 'treeLabel' | 'stopAtEos'>;
+
 /** Query-string key of each setting, in the order links are written. */
-export const QUERY_KEYS: Record<keyof Settings, string> = {
+export const QUERY_KEYS: Record<LinkKey, string> = {
   drafter: 'drafter',
   k: 'k',
   tree: 'tree',
@@ -67,11 +63,11 @@ export const QUERY_KEYS: Record<keyof Settings, string> = {
   prompt: 'prompt',
 };
 
-/** Which drafters use which knobs (the engine refuses the rest, so the page disables them). */
-export const usesK = (d: DrafterName) => d === 'heads' || d === 'draft-model' || d === 'prompt-lookup';
-export const usesTree = (d: DrafterName) => d === 'heads-tree';
-export const usesAdaptive = usesK;
-export const usesPMin = (d: DrafterName) => d === 'heads' || d === 'draft-model';
+/** Which drafters use which knobs, from the registry (the engine refuses the rest, so the page disables them). */
+export const usesK = (d: DrafterName) => usesKnob(d, 'k');
+export const usesTree = (d: DrafterName) => usesKnob(d, 'tree');
+export const usesAdaptive = (d: DrafterName) => usesKnob(d, 'adaptive');
+export const usesPMin = (d: DrafterName) => usesKnob(d, 'pMin');
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 
@@ -101,9 +97,9 @@ const text = (raw: string): Parsed<string> =>
       ? { ok: false, expected: `at most ${MAX_PROMPT_CHARS} characters` }
       : { ok: true, value: raw };
 
-const PARSERS: { [K in keyof Settings]: (raw: string) => Parsed<Settings[K]> } = {
+const PARSERS: { [K in LinkKey]: (raw: string) => Parsed<Settings[K]> } = {
   drafter: oneOf(DRAFTER_NAMES),
-  k: int(1, MAX_K),
+  k: int(1, MAX_DEPTH),
   tree: oneOf(TREE_NAMES),
   adaptive: bool,
   pMin: num((n) => n >= 0 && n < 1, 'a number from 0 (off) up to, not including, 1'),
@@ -128,7 +124,7 @@ export function settingsFromQuery(search: string): { settings: Settings; problem
   const q = new URLSearchParams(search);
   const settings: Settings = { ...DEFAULT_SETTINGS };
   const problems: string[] = [];
-  for (const key of Object.keys(QUERY_KEYS) as (keyof Settings)[]) {
+  for (const key of Object.keys(QUERY_KEYS) as LinkKey[]) {
     const raw = q.get(QUERY_KEYS[key]);
     if (raw === null) continue;
     const parsed = PARSERS[key](raw);
@@ -181,7 +177,7 @@ export const promptFitsLink = (prompt: string) => linkPromptChars(prompt) <= MAX
 /** `search` with every setting written in (other parameters, such as model, kept); a prompt too long for a link is left out. */
 export function settingsToQuery(settings: Settings, search = ''): string {
   const q = new URLSearchParams(search);
-  for (const key of Object.keys(QUERY_KEYS) as (keyof Settings)[]) {
+  for (const key of Object.keys(QUERY_KEYS) as LinkKey[]) {
     const v = settings[key];
     if (key === 'prompt' && !promptFitsLink(settings.prompt)) q.delete(QUERY_KEYS.prompt);
     else q.set(QUERY_KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
@@ -190,9 +186,7 @@ export function settingsToQuery(settings: Settings, search = ''): string {
 }
 
 /** What the model can do, as far as the settings care (null while unknown). */
-export interface ModelLimits {
-  numHeads: number;
-}
+export type ModelLimits = DrafterLimits;
 
 /** Why Run cannot go with these settings, or null. Checked again by the engine in the worker. */
 export function settingsProblem(s: Settings, limits: ModelLimits | null): string | null {
@@ -200,10 +194,10 @@ export function settingsProblem(s: Settings, limits: ModelLimits | null): string
   if (s.acceptance === 'typical' && s.temperature === 0) {
     return 'Typical acceptance is a sampling method: set a temperature above 0 (greedy verification is already exact).';
   }
-  if (limits && s.drafter === 'heads' && s.k > limits.numHeads) {
+  if (limits && usesK(s.drafter) && s.k > maxK(s.drafter, limits)) {
     return `k = ${s.k} drafts, but the model has ${limits.numHeads} draft heads: choose k from 1 to ${limits.numHeads}.`;
   }
-  if (limits && s.drafter === 'heads-tree') {
+  if (limits && usesTree(s.drafter)) {
     const depth = Math.max(...DEFAULT_TREES[s.tree].spec.map((p) => p.length));
     if (depth > limits.numHeads) return `${s.tree} is ${depth} deep, but the model has ${limits.numHeads} draft heads: choose a shallower tree.`;
   }
