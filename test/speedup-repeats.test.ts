@@ -57,6 +57,12 @@ describe('repeatPairs', () => {
     expect(MAX_PAIRS).toBe(7);
   });
 
+  it('no pair starts once the repeats have used the time budget', async () => {
+    let t = 0;
+    const f = await repeatPairs(p(1), async () => ((t += 3000), p(3)), () => undefined, { budgetMs: 5000, now: () => t });
+    expect(f).toMatchObject({ pairs: 3, agreed: false, settled: true }); // pairs started at t = 0 and 3000; not at 6000
+  });
+
   it('a pair cut short by Stop ends the measurement with the pairs so far', async () => {
     const f = await repeatPairs(p(1.2), async () => null, () => undefined);
     expect(f).toMatchObject({ pairs: 1, settled: true, agreed: false, endToEnd: { median: 1.2, min: 1.2, max: 1.2 } });

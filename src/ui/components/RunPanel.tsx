@@ -7,7 +7,7 @@
 import { useMemo, type ReactNode } from 'react';
 import type { TraceStep } from '../../engine/trace/trace.ts';
 import type { Spread } from '../../engine/trace/metrics.ts';
-import { MAX_PAIRS, SPREAD_TOLERANCE, type SpeedupFigures } from '../../worker/speedup-repeats.ts';
+import { MAX_PAIRS, REPEAT_BUDGET_MS, SPREAD_TOLERANCE, type SpeedupFigures } from '../../worker/speedup-repeats.ts';
 import { countersOf, type Counters } from '../counters.ts';
 import { selectPosition, selectSteps, selectTextNote, selectVocab, useStore } from '../store/index.ts';
 import { compareOutputs, outputChips } from '../tokens.ts';
@@ -175,7 +175,7 @@ function SpeedupLine({ figures: f, forwards, d4 }: { figures: SpeedupFigures; fo
       {f.settled ? (
         <>
           End-to-end speedup <strong>{f.endToEnd.median.toFixed(2)}×</strong> (median of {pairs}, range {range(f.endToEnd)}
-          {f.agreed ? '' : `; the pairs still disagreed by more than ${Math.round(SPREAD_TOLERANCE * 100)}% at the cap`})
+          {f.agreed ? '' : `; the pairs still disagreed by more than ${Math.round(SPREAD_TOLERANCE * 100)}% when timing stopped`})
         </>
       ) : (
         <>
@@ -188,7 +188,7 @@ function SpeedupLine({ figures: f, forwards, d4 }: { figures: SpeedupFigures; fo
         </>
       )}
       . Tokens/s of the speculative run over the autoregressive one, timed in pairs (speculative, autoregressive, …) at the same settings
-      and seed until the pairs agree within {Math.round(SPREAD_TOLERANCE * 100)}% or {MAX_PAIRS} pairs; the outputs above are the first
+      and seed until the pairs agree within {Math.round(SPREAD_TOLERANCE * 100)}%, or {MAX_PAIRS} pairs, or {REPEAT_BUDGET_MS / 1000} s of repeats; the outputs above are the first
       pair's. Target forward passes {forwards[0]} vs {forwards[1]}. <RepeatsNote d4={d4} />
     </p>
   );
