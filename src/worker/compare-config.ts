@@ -5,7 +5,6 @@
  * so the page can import it without pulling in the runtime (compare-run.ts decodes).
  */
 import {
-  configLabel,
   decodeConfig,
   drafterSettingsOf as drafterSettingsOfConfig,
   samplingLabel,

@@ -41,7 +41,6 @@
  * Everything here is structured-clone data: no tensors, sessions or class instances.
  */
 import type {
-  Acceptance,
   DefaultTreeName,
   DrafterName,
   Metrics,

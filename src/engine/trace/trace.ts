@@ -9,12 +9,11 @@
  * Field names are the engine's, except model (config.json's) and metrics (vLLM's).
  */
 import { defaultK, DRAFTERS, usesKnob } from '../drafters/registry.ts';
-import type { DrafterName } from '../drafters/types.ts';
 import { applicableConfig, specOptionsOf, type DecodeConfig } from '../decoding/decode-config.ts';
 import { decodeSettings, type StopReason } from '../decoding/decode-settings.ts';
 import { computeMetrics, TIMED_METRICS, type Metrics } from './metrics.ts';
 import type { LoadedModel } from '../runtime/model.ts';
-import type { Acceptance, SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
+import type { SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
 import type { DefaultTreeName, TreeSpec } from '../decoding/tree.ts';
 import { TYPICAL_DEFAULTS, type TypicalParams } from '../verify/typical.ts';
 import { checkTraceSize, validateTrace } from './schema.ts';
@@ -30,29 +29,22 @@ export interface TraceModel {
   eos_token_id: number;
 }
 
-/** The settings of the run, defaults filled in, enough to run it again. */
-export interface TraceConfig {
-  drafter: DrafterName;
-  /** Chain length for heads, draft-model and prompt-lookup; null for none and heads-tree. */
+/**
+ * The settings of the run, defaults filled in, enough to run it again: a DecodeConfig with
+ * every field present, a knob its drafter does not take as null, and max tokens under the
+ * engine's name. repetitionPenalty and noRepeatNgramSize read as off (1, 0) from a file
+ * written before they existed.
+ */
+export type TraceConfig = Omit<DecodeConfig, 'k' | 'tree' | 'treeLabel' | 'typical' | 'maxTokens' | 'stopAtEos'> & {
+  /** Chain length for the chain drafters; null for the others. */
   k: number | null;
-  /** heads-tree only: a default tree's name or index paths, as DecodeConfig.tree. */
+  /** Tree drafters only: a default tree's name or index paths. */
   tree: DefaultTreeName | TreeSpec | null;
-  pMin: number;
-  adaptive: boolean;
-  acceptance: Acceptance;
   /** Typical acceptance's parameters; null when lossless. */
   typical: TypicalParams | null;
-  /** Hugging Face's repetition_penalty (1 = off); a file from before it existed reads as 1. */
-  repetitionPenalty: number;
-  /** Hugging Face's no_repeat_ngram_size (0 = off); a file from before it existed reads as 0. */
-  noRepeatNgramSize: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed: number;
   maxNewTokens: number;
   stopAtEos: boolean;
-}
+};
 
 /** A step as the loop records it; timings are absent in a trace written without them. */
 /** Timings as a trace file holds them: the bare-run and KV parts may be missing from older files. */
