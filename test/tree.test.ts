@@ -6,7 +6,9 @@ import {
   chainTree,
   DEFAULT_TREES,
   pathTo,
+  TREE_CACHE_SHAPES,
   treeAttentionBias,
+  treeFromParents,
   treePositionIds,
   treeTokensFromHeads,
   validateTreeSpec,
@@ -57,6 +59,32 @@ describe('buildTree', () => {
     expect(buildTree([[1], [0]])).toBe(buildTree([[0], [1]]));
   });
 
+  it('keeps the buffers of the last TREE_CACHE_SHAPES shapes used, and no more', () => {
+    // wide one-level trees of distinct sizes: shapes no other test builds
+    const spec = (i: number) => Array.from({ length: 20 + i }, (_, r) => [r]);
+    const first = buildTree(spec(0));
+    const kept = buildTree(spec(1));
+    for (let i = 2; i < TREE_CACHE_SHAPES + 2; i++) {
+      buildTree(spec(i));
+      expect(buildTree(spec(1))).toBe(kept); // a hit makes it the most recently used
+    }
+    // TREE_CACHE_SHAPES + 1 shapes since `first` was last used: it was evicted and is rebuilt equal
+    const again = buildTree(spec(0));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(buildTree(spec(1))).toBe(kept);
+  });
+
+  it('says whether a tree is a chain', () => {
+    expect(chainTree(1).isChain).toBe(true);
+    expect(chainTree(4).isChain).toBe(true);
+    expect(buildTree([[0], [0, 0], [0, 0, 0]]).isChain).toBe(true);
+    expect(buildTree([[0], [1]]).isChain).toBe(false);
+    expect(buildTree([[1], [0], [0, 0]]).isChain).toBe(false);
+    expect(buildTree([[0], [0, 1]]).isChain).toBe(true); // the shape decides, not the ranks
+    expect(buildTree([[0], [0, 0], [1]]).isChain).toBe(false);
+  });
+
   it('numbers a chain as node i = draft i with a causal bias', () => {
     const t = chainTree(3);
     expect([...t.parents]).toEqual([-1, 0, 1, 2]);
@@ -67,6 +95,20 @@ describe('buildTree', () => {
       0, 0, 0, 0,
     ]);
     expect([...t.retrieveIndices]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('builds a tree from parent indices, siblings ranked in the order given', () => {
+    const a = treeFromParents([-1, 0, 0, 2]);
+    expect(a.tree).toBe(buildTree([[0], [1], [1, 0]]));
+    expect([...a.nodeOf]).toEqual([0, 1, 2, 3]);
+    // node 2 (under node 1) sorts after node 3 (a second child of the root)
+    const b = treeFromParents([-1, 0, 1, 0]);
+    expect(b.tree.paths).toEqual([[0], [1], [0, 0]]);
+    expect([...b.nodeOf]).toEqual([0, 1, 3, 2]);
+    for (let i = 1; i < 4; i++) expect(b.tree.parents[b.nodeOf[i]!]).toBe(b.nodeOf[[-1, 0, 1, 0][i]!]);
+    expect(() => treeFromParents([-1])).toThrow(/at least one node under it/);
+    expect(() => treeFromParents([0, 0])).toThrow(/root \(-1\) first/);
+    expect(() => treeFromParents([-1, 0, 3, 1])).toThrow(/node 2 has parent 3; a parent is an earlier node \(0 \.\. 1\)/);
   });
 
   it('fills node tokens from per-head candidate lists', () => {

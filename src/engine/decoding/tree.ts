@@ -3,7 +3,9 @@
  * [[0],[1],[0,0]] is the root (the last emitted token) with two children (head 1's top-1
  * and top-2) and a grandchild under the first (head 2's top-1). The path's i-th index is
  * the rank among head i+1's candidates. buildTree validates a spec and turns it, once per
- * spec, into the buffers a verify forward and the verifiers need.
+ * shape, into the buffers a verify forward and the verifiers need. A drafter may build a new
+ * tree every step (dynamic trees): the buffers are cached per shape, the last
+ * TREE_CACHE_SHAPES shapes used, so a repeated shape costs nothing and memory stays bounded.
  *
  * Node order is Medusa's: the root, then paths sorted by depth, then lexicographically, so
  * every parent precedes its children and a chain of k drafts is nodes 0..k in order.
@@ -32,6 +34,8 @@ export interface Tree {
   readonly maxDepth: number;
   /** [maxDepth] candidates head d+1 must supply: 1 + the largest rank at depth d+1. */
   readonly headTopK: readonly number[];
+  /** True when the tree is a chain: node n's parent is n - 1 (the verifiers' chain rules apply). */
+  readonly isChain: boolean;
   /** Leaf node indices, in node order. */
   readonly leaves: Int32Array;
   /** [leaves, maxDepth + 1] root-to-leaf node paths, padded with -1 (Medusa's retrieve_indices). */
@@ -90,6 +94,10 @@ export function validateTreeSpec(spec: unknown, limits: TreeLimits = {}): assert
   }
 }
 
+/** Tree shapes whose buffers are kept; a dynamic drafter's shapes past these are rebuilt when they come back. */
+export const TREE_CACHE_SHAPES = 32;
+
+/** Least recently used first: a Map iterates in insertion order, and a hit is re-inserted. */
 const cache = new Map<string, Tree>();
 
 /** Validated, cached buffers for `spec`. The returned object is shared: do not mutate it. */
@@ -98,7 +106,11 @@ export function buildTree(spec: TreeSpec, limits: TreeLimits = {}): Tree {
   const paths = [...spec].map((p) => [...p]).sort(compareIndexPaths);
   const key = JSON.stringify(paths);
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
 
   const N = paths.length + 1;
   const index = new Map<string, number>(paths.map((p, i) => [show(p), i + 1]));
@@ -142,11 +154,39 @@ export function buildTree(spec: TreeSpec, limits: TreeLimits = {}): Tree {
     positionOffsets: depths,
     maxDepth,
     headTopK,
+    isChain: parents.every((p, n) => p === n - 1),
     leaves,
     retrieveIndices,
   };
   cache.set(key, tree);
+  if (cache.size > TREE_CACHE_SHAPES) cache.delete(cache.keys().next().value!);
   return tree;
+}
+
+/**
+ * A tree given as parent indices, as a dynamic drafter grows one: parents[i] is node i's
+ * parent (-1 for the root, which must be node 0; parents before children), and siblings rank
+ * in the order they are listed. nodeOf[i] is input node i's index in the tree's node order.
+ * e.g. [-1, 0, 0, 2] -> paths [[0], [1], [1, 0]], nodeOf [0, 1, 2, 3];
+ *      [-1, 0, 1, 0] -> paths [[0], [0, 0], [1]] sorted to [[0], [1], [0, 0]], nodeOf [0, 1, 3, 2].
+ */
+export function treeFromParents(parents: readonly number[], limits: TreeLimits = {}): { tree: Tree; nodeOf: Int32Array } {
+  if (parents.length < 2 || parents[0] !== -1) {
+    throw new Error(`tree parents ${JSON.stringify(parents)}: expected the root (-1) first and at least one node under it`);
+  }
+  const paths: number[][] = [[]];
+  const childCount = new Array<number>(parents.length).fill(0);
+  for (let i = 1; i < parents.length; i++) {
+    const p = parents[i]!;
+    if (!(Number.isInteger(p) && p >= 0 && p < i)) {
+      throw new Error(`tree parents: node ${i} has parent ${p}; a parent is an earlier node (0 .. ${i - 1})`);
+    }
+    paths[i] = [...paths[p]!, childCount[p]!++];
+  }
+  const tree = buildTree(paths.slice(1), limits);
+  const index = new Map(tree.paths.map((p, n) => [show(p), n + 1]));
+  const nodeOf = Int32Array.from(paths, (p, i) => (i === 0 ? 0 : index.get(show(p))!));
+  return { tree, nodeOf };
 }
 
 /** The bias a verify forward takes, [N, P+N] row-major: P zeros (the cached past) then the tree's row. */

@@ -14,7 +14,7 @@ import { argmax, toProbs } from '../decoding/sampling.ts';
 import { chainTree } from '../decoding/tree.ts';
 import { topEntries } from '../verify/chain.ts';
 import { probOf, rowStats, topEntriesOfRow } from '../decoding/logit-stats.ts';
-import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
+import { EMPTY_INFO, type AcceptedPath, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 export class DraftModelDrafter implements Drafter {
   readonly name = 'draft-model' as const;
@@ -87,7 +87,7 @@ export class DraftModelDrafter implements Drafter {
     return draft;
   }
 
-  commit(context: readonly number[]): void {
+  commit({ context }: AcceptedPath): void {
     let n = 0;
     while (n < this.fed.length && n < context.length && this.fed[n] === context[n]) n++;
     if (n < this.fed.length) {

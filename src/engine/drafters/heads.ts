@@ -98,6 +98,7 @@ export class HeadsDrafter implements Drafter {
     return draft;
   }
 
+  /** The heads read only the last kept row (DraftRequest.hidden): nothing to keep between steps. */
   commit(): void {}
 
   reset(): void {}

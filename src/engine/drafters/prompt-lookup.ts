@@ -33,6 +33,7 @@ export class PromptLookupDrafter implements Drafter {
     };
   }
 
+  /** Model-free: each draft reads the context anew, so nothing to keep between steps. */
   commit(): void {}
 
   reset(): void {}

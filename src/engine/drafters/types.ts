@@ -3,6 +3,11 @@
  * asks which drafter it holds. A drafter proposes candidates after the pending token (the
  * last emitted token, not yet fed to the target); the loop verifies them in one target
  * forward and then tells the drafter which tokens survived.
+ *
+ * The seam, for drafters to come: draft() may return a different tree every step (a dynamic
+ * tree: buildTree or treeFromParents in decoding/tree.ts cache each shape's buffers, boundedly);
+ * commit() receives the accepted path with the target's hidden states at it, the features an
+ * EAGLE-style head drafts from, after every step, the prefill included.
  */
 import type { Chooser } from '../decoding/choice.ts';
 import type { LogitsProcessors } from '../decoding/processors.ts';
@@ -16,7 +21,8 @@ export const DRAFTER_NAMES: readonly DrafterName[] = ['none', 'heads', 'heads-tr
 export interface DraftRequest {
   /** BOS + prompt + every emitted token; the last one is the pending root of this step. */
   context: readonly number[];
-  /** The base model's final hidden state [C] at the last fed position (what the heads read). */
+  /** The base model's final hidden state [C] at the last fed position (what the heads read):
+   *  the last row of the previous commit's AcceptedPath.hidden. */
   hidden: Float32Array;
   /** Most drafted tokens allowed this step (adaptive length and context room); >= 1. */
   maxDrafts: number;
@@ -59,6 +65,24 @@ export interface Draft {
   stoppedBy?: 'confidence';
 }
 
+/**
+ * What one step kept, for commit(). The tokens are those the step fed to the target and kept
+ * in its KV cache; the hidden rows are the verify forward's hidden_states at them, gathered
+ * along the accepted path. After the prefill, tokens is the prompt; after a decode step, the
+ * root then the accepted drafts (verify.acceptedTokens), and context ends with those tokens
+ * and the new pending token (the bonus or correction, not yet fed).
+ */
+export interface AcceptedPath {
+  /** BOS + prompt + every emitted token, the new pending token last. */
+  context: readonly number[];
+  /** The position of tokens[0] (the target's KV length before the step). */
+  start: number;
+  /** [n] the kept tokens at positions start .. start + n - 1. */
+  tokens: readonly number[];
+  /** [n, C] row-major: the target's final hidden state at each kept token. */
+  hidden: Float32Array;
+}
+
 /** Why a drafter proposed nothing this step: the loop then decodes one token plainly. */
 export type DraftSkip = { skipped: 'no-match' | 'confidence'; runMs?: number };
 
@@ -68,8 +92,8 @@ export interface Drafter {
   readonly maxDepth: number;
   /** Propose candidates, or say why there are none this step. */
   draft(req: DraftRequest): Promise<Draft | DraftSkip>;
-  /** After verification: the context now ends with the accepted drafts and the new pending token. */
-  commit(context: readonly number[]): void;
+  /** After every step (the prefill included): what the target kept, with its hidden states. */
+  commit(accepted: AcceptedPath): void;
   /** Free per-sequence state (the draft model's KV cache); the drafter stays usable. */
   reset(): void;
 }
