@@ -66,7 +66,7 @@ function treeShape(paths: TreeSpec): Shape | string {
   return shape;
 }
 
-/** The verifier the loop picks (speculative.ts verifyStep) for these settings and this draft. */
+/** The verifier the loop picks (verify/index.ts verifyDraft) for these settings and this draft. */
 function expectedMethod(c: TraceConfig, draft: boolean, chain: boolean): VerifyMethod {
   if (c.temperature === 0 && c.acceptance === 'lossless') return chain ? 'chain-greedy' : 'tree-greedy';
   if (!draft) return 'chain-sampling';
