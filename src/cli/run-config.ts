@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 
 import { ACCEPTANCES, configLabel, type DecodeConfig } from '../engine/decoding/decode-config.ts';
 import { createDrafter } from '../engine/drafters/index.ts';
-import { DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK, partsFor, usesKnob } from '../engine/drafters/registry.ts';
+import { DEFAULT_DRAFTER, DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK, partsFor, usesKnob } from '../engine/drafters/registry.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
 import type { LoadedModel, ModelPart } from '../engine/runtime/model.ts';
 import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../engine/decoding/processors.ts';
@@ -62,7 +62,7 @@ export function parseTreeArg(raw: string): { tree: DefaultTreeName | TreeSpec; l
 const listed = (names: readonly string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
 
 export function parseRunConfig(raw: RawConfig): DecodeConfig {
-  const drafter = choiceFlag('drafter', raw.drafter, 'heads', DRAFTER_NAMES);
+  const drafter = choiceFlag('drafter', raw.drafter, DEFAULT_DRAFTER, DRAFTER_NAMES);
   const acceptance = choiceFlag('acceptance', raw.acceptance, 'lossless', ACCEPTANCES);
   const shape = DRAFTERS[drafter].shape;
   const cfg: DecodeConfig = {

@@ -4,7 +4,7 @@
  * i.i.d. alpha, the τ
  * measured for each default tree, and the cost function of the chosen machine. Pure.
  */
-import { isChainDrafter } from '../../engine/drafters/registry.ts';
+import { DRAFTERS, isChainDrafter } from '../../engine/drafters/registry.ts';
 import type { DrafterName } from '../../engine/drafters/types.ts';
 import type { DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
@@ -86,11 +86,11 @@ export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: Profil
 export function treeTaus({ runSettings, runResult, rows }: ProfileInputs): Partial<Record<DefaultTreeName, { tau: number; from: string }>> {
   const out: Partial<Record<DefaultTreeName, { tau: number; from: string }>> = {};
   for (const r of rows ?? []) {
-    if (r.config?.drafter === 'heads-tree' && r.mean_acceptance_length && !out[r.config.tree]) {
+    if (r.config && DRAFTERS[r.config.drafter].shape === 'tree' && r.mean_acceptance_length && !out[r.config.tree]) {
       out[r.config.tree] = { tau: r.mean_acceptance_length.median, from: `Compare, ${r.sampling}` };
     }
   }
-  if (runSettings?.drafter === 'heads-tree' && runResult?.metrics.mean_acceptance_length && !out[runSettings.tree]) {
+  if (runSettings && DRAFTERS[runSettings.drafter].shape === 'tree' && runResult?.metrics.mean_acceptance_length && !out[runSettings.tree]) {
     out[runSettings.tree] = { tau: runResult.metrics.mean_acceptance_length, from: 'last decode run' };
   }
   return out;
