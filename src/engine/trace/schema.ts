@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-import { DRAFTER_NAMES } from '../drafters/types.ts';
+import { DRAFTER_NAMES } from '../drafters/registry.ts';
 import type { Trace } from './trace.ts';
 import { DEFAULT_TREES, MAX_TREE_NODES, validateTreeSpec, type DefaultTreeName } from '../decoding/tree.ts';
 
