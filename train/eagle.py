@@ -40,8 +40,11 @@ class EagleHead(nn.Module):
         self.fc = nn.Linear(2 * C, C)
         self.block = Block(cfg)
         # the base's embedding (= its tied LM head) and position embedding, frozen and shared:
-        # buffers, so they reach the ONNX graph but not the head's checkpoint or optimiser
-        self.register_buffer("wte", base.wte.weight.detach(), persistent=False)  # (V, C)
+        # buffers, so they reach the ONNX graph but not the head's checkpoint or optimiser. The
+        # embedding is kept transposed, as the LM head's MatMul wants it, and the input tokens'
+        # rows are gathered from its columns: one copy in eagle.onnx instead of a Gather's
+        # and a constant-folded transpose's (3 MB each)
+        self.register_buffer("lm_head", base.wte.weight.detach().t().contiguous(), persistent=False)  # (C, V)
         self.register_buffer("wpe", base.wpe.weight.detach(), persistent=False)  # (n_positions, C)
         nn.init.normal_(self.fc.weight, 0.0, 0.02)
         nn.init.zeros_(self.fc.bias)
@@ -63,10 +66,11 @@ class EagleHead(nn.Module):
         attention_bias (B|1, 1, T, P+T); past [key, value] each (B, H, P, Dh).
         Returns logits (B, T, V) for the token two past each feature's position, hidden
         (B, T, C) (the next feature, fed back for the next depth), present [key, value]."""
-        e = F.embedding(input_ids, self.wte)  # (B, T, C)
+        B, T = input_ids.shape
+        e = torch.index_select(self.lm_head, 1, input_ids.reshape(-1)).t().reshape(B, T, -1)  # (B, T, C)
         x = self.fc(torch.cat([features, e], dim=-1)) + F.embedding(position_ids, self.wpe)  # (B, T, C)
         hidden, k, v = self.block(x, attention_bias, past[0], past[1])  # (B, T, C)
-        logits = hidden @ self.wte.t()  # (B, T, V)
+        logits = hidden @ self.lm_head  # (B, T, V)
         return logits, hidden, [k, v]
 
 
@@ -107,7 +111,6 @@ def eagle_loss(head: EagleHead, ids, feats, unroll: int, step_weights, ce_weight
     steps' the head's own previous output."""
     B, T = ids.shape
     L = T - unroll
-    lm = head.wte  # (V, C)
     x = feats[:, :L]  # (B, L, C)
     past = head.empty_past(B)
     total = 0.0
@@ -116,7 +119,7 @@ def eagle_loss(head: EagleHead, ids, feats, unroll: int, step_weights, ce_weight
         logits, x, past = head(x, ids[:, j : j + L], pos, chain_bias(L, j), past)  # (B, L, V), (B, L, C)
         target = feats[:, j : j + L]  # (B, L, C)
         with torch.no_grad():
-            p = F.softmax(target @ lm.t(), dim=-1)  # (B, L, V)
+            p = F.softmax(target @ head.lm_head, dim=-1)  # (B, L, V)
         reg = F.smooth_l1_loss(x, target)
         ce = -(p * F.log_softmax(logits, dim=-1)).sum(-1).mean()
         total = total + step_weights[j - 1] * (reg + ce_weight * ce)
