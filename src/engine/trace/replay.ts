@@ -10,9 +10,10 @@
  * Over the run: tokens, text, stop reason, forward counts and metrics match the result.
  */
 import { computeMetrics } from './metrics.ts';
-import type { Trace, TraceConfig, TraceStep } from './trace.ts';
+import type { Trace, TraceStep } from './trace.ts';
 import { validateTreeSpec, type TreeSpec } from '../decoding/tree.ts';
-import { acceptProb, type VerifyMethod } from '../verify/chain.ts';
+import { acceptProb } from '../verify/chain.ts';
+import { verifyMethod } from '../verify/index.ts';
 import { DRAFTERS } from '../drafters/registry.ts';
 
 export interface ReplayMismatch {
@@ -66,14 +67,6 @@ function treeShape(paths: TreeSpec): Shape | string {
   return shape;
 }
 
-/** The verifier the loop picks (verify/index.ts verifyDraft) for these settings and this draft. */
-function expectedMethod(c: TraceConfig, draft: boolean, chain: boolean): VerifyMethod {
-  if (c.temperature === 0 && c.acceptance === 'lossless') return chain ? 'chain-greedy' : 'tree-greedy';
-  if (!draft) return 'chain-sampling';
-  if (c.acceptance === 'typical') return 'typical';
-  return chain ? 'chain-sampling' : 'tree-sampling';
-}
-
 const DECISION_KIND = {
   'chain-greedy': 'match', 'tree-greedy': 'match', 'chain-sampling': 'ratio', 'tree-sampling': 'ratio', typical: 'typical',
 } as const;
@@ -118,7 +111,7 @@ function checkStep(t: Trace, s: TraceStep, i: number, context: readonly number[]
   if (s.target.dist !== (greedy ? 'softmax' : 'warped')) return `target.dist is '${s.target.dist}', expected '${greedy ? 'softmax' : 'warped'}' at temperature ${t.config.temperature}`;
 
   const v = s.verify;
-  const method = expectedMethod(t.config, d !== null, shape.chain);
+  const method = verifyMethod(t.config.temperature === 0, t.config.acceptance, d ? shape.chain : null);
   if (v.method !== method) return `verify.method is '${v.method}', but these settings and this draft verify with '${method}'`;
   if (v.lossy !== (method === 'typical')) return `verify.lossy is ${v.lossy}; only typical acceptance is lossy`;
   const path = v.acceptedNodes;

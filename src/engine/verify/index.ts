@@ -8,7 +8,7 @@ import type { Chooser } from '../decoding/choice.ts';
 import { probOf, rowStats, topEntriesOfRow } from '../decoding/logit-stats.ts';
 import { argmax, toProbs, type SamplingParams } from '../decoding/sampling.ts';
 import type { Tree } from '../decoding/tree.ts';
-import { topEntries, verifyChainGreedy, verifyChainSampling, type TopEntry, type VerifyResult } from './chain.ts';
+import { topEntries, verifyChainGreedy, verifyChainSampling, type TopEntry, type VerifyMethod, type VerifyResult } from './chain.ts';
 import { verifyTreeGreedy, verifyTreeSampling } from './tree.ts';
 import { TYPICAL_DEFAULTS, verifyTypical, type TypicalParams } from './typical.ts';
 
@@ -60,23 +60,38 @@ export function checkAcceptance(acceptance: unknown, sampling: SamplingParams): 
 
 const nodesOf = (c: Candidates | null) => (c ? c.tree.size : 1);
 
+/**
+ * The verifier for a step: greedy or sampling, lossless or typical, and whether the draft is
+ * a chain (null: nothing drafted, the root alone, which every rule treats as a zero-length chain).
+ */
+export function verifyMethod(greedy: boolean, acceptance: Acceptance, chain: boolean | null): VerifyMethod {
+  if (greedy && acceptance === 'lossless') return chain === false ? 'tree-greedy' : 'chain-greedy';
+  if (chain === null) return 'chain-sampling';
+  if (acceptance === 'typical') return 'typical';
+  return chain ? 'chain-sampling' : 'tree-sampling';
+}
+
 /** The accept/reject decisions on `candidates` and the token the target adds after them. */
 export function verifyDraft(o: VerifyOptions): Verified {
   const { logits, V, candidates: c, sampling, chooser } = o;
   const N = nodesOf(c);
-  if (sampling.temperature === 0 && o.acceptance === 'lossless') {
+  const method = verifyMethod(sampling.temperature === 0, o.acceptance, c ? c.tree.isChain : null);
+  if (method === 'chain-greedy' || method === 'tree-greedy') {
     const am = Array.from({ length: N }, (_, n) => argmax(logits, n * V, V));
     if (!c) return { result: verifyChainGreedy([], am), dists: null };
-    const result = c.tree.isChain ? verifyChainGreedy(c.nodeTokens.slice(1), am) : verifyTreeGreedy(c.tree, c.nodeTokens, am);
+    const result = method === 'chain-greedy' ? verifyChainGreedy(c.nodeTokens.slice(1), am) : verifyTreeGreedy(c.tree, c.nodeTokens, am);
     return { result, dists: null };
   }
   const p = Array.from({ length: N }, (_, n) => toProbs(logits, sampling, n * V, V));
   if (!c) return { result: verifyChainSampling([], [], p, chooser), dists: p };
-  if (o.acceptance === 'typical') return { result: verifyTypical(c.tree, c.nodeTokens, p, chooser, o.typical ?? TYPICAL_DEFAULTS), dists: p };
-  const result = c.tree.isChain
-    ? verifyChainSampling(c.nodeTokens.slice(1), c.q.slice(1), p, chooser)
-    : verifyTreeSampling(c.tree, c.nodeTokens, c.q, p, chooser);
-  return { result, dists: p };
+  switch (method) {
+    case 'typical':
+      return { result: verifyTypical(c.tree, c.nodeTokens, p, chooser, o.typical ?? TYPICAL_DEFAULTS), dists: p };
+    case 'chain-sampling':
+      return { result: verifyChainSampling(c.nodeTokens.slice(1), c.q.slice(1), p, chooser), dists: p };
+    case 'tree-sampling':
+      return { result: verifyTreeSampling(c.tree, c.nodeTokens, c.q, p, chooser), dists: p };
+  }
 }
 
 /**
