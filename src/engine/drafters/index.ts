@@ -7,23 +7,18 @@ import { defaultK, drafterEntry, MODEL_PARTS, type DrafterModel } from './regist
 import { DEFAULT_TREE } from './settings.ts';
 import type { Drafter } from './types.ts';
 
-const LOADED: Record<keyof typeof MODEL_PARTS, (m: DrafterModel) => boolean> = {
-  heads: (m) => m.heads !== null && m.heads !== undefined,
-  draft_model: (m) => m.draftModel !== null && m.draftModel !== undefined,
-};
-
 /** null for 'none' (plain autoregressive decoding). */
 export function createDrafter(model: DrafterModel, s: DrafterSettings): Drafter | null {
   const entry = drafterEntry(s.drafter);
   const pMin = s.pMin ?? 0;
   if (!(pMin >= 0 && pMin < 1)) throw new Error(`pMin must be in [0, 1) (0 = off), got ${pMin}`);
   for (const part of entry.parts) {
-    if (!LOADED[part](model)) {
-      const { label, file } = MODEL_PARTS[part];
+    const { label, file, loaded } = MODEL_PARTS[part];
+    if (!loaded(model)) {
       throw new Error(`the '${entry.name}' drafter needs ${label} (${file(model.config)}): load the model with that graph, or choose another drafter`);
     }
   }
-  return entry.create(model, { k: s.k ?? defaultK(model, entry.name), tree: s.tree ?? DEFAULT_TREE, pMin });
+  return entry.create(model, { k: s.k ?? defaultK(model, entry.name), tree: s.tree ?? entry.knobs.tree?.default ?? DEFAULT_TREE, pMin });
 }
 
 export type { Drafter, DrafterName } from './types.ts';

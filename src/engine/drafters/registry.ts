@@ -69,10 +69,10 @@ export interface DrafterEntry {
   create: (model: DrafterModel, args: DrafterArgs) => Drafter | null;
 }
 
-/** What each model part is, for messages, and where its graph lives. */
-export const MODEL_PARTS: Record<ModelPart, { label: string; file: (config: ModelConfig) => string }> = {
-  heads: { label: 'the Medusa heads', file: (c) => c.heads.file },
-  draft_model: { label: 'the draft model', file: (c) => c.draft_model.file },
+/** What each model part is, for messages, where its graph lives, and whether a model has it loaded. */
+export const MODEL_PARTS: Record<ModelPart, { label: string; file: (config: ModelConfig) => string; loaded: (m: DrafterModel) => boolean }> = {
+  heads: { label: 'the Medusa heads', file: (c) => c.heads.file, loaded: (m) => !!m.heads },
+  draft_model: { label: 'the draft model', file: (c) => c.draft_model.file, loaded: (m) => !!m.draftModel },
 };
 
 const K_HEADS: NonNullable<DrafterKnobs['k']> = {
