@@ -73,7 +73,8 @@ export interface Draft {
  * and the new pending token (the bonus or correction, not yet fed).
  */
 export interface AcceptedPath {
-  /** BOS + prompt + every emitted token, the new pending token last. */
+  /** BOS + prompt + every emitted token, the new pending token last. The loop's own array:
+   *  it grows after commit() returns, so copy what must outlive the call. */
   context: readonly number[];
   /** The position of tokens[0] (the target's KV length before the step). */
   start: number;
