@@ -1,6 +1,6 @@
 /**
  * Greedy speculative decoding is lossless: for every drafter, every chain length 1..K and
- * every default tree, the emitted tokens equal plain autoregressive greedy decoding token
+ * every default tree, EAGLE chains 1..8 and dynamic trees of several depths and sizes, the emitted tokens equal plain autoregressive greedy decoding token
  * for token, on held-out prompts of every suite. Plus the loop's bookkeeping: KV lengths,
  * forward counts, the adaptive draft-length schedule, stop reasons, abort.
  *
@@ -55,6 +55,11 @@ function configs(): DrafterSettings[] {
     out.push({ drafter: 'heads', k }, { drafter: 'draft-model', k }, { drafter: 'prompt-lookup', k });
   }
   for (const tree of Object.keys(DEFAULT_TREES) as (keyof typeof DEFAULT_TREES)[]) out.push({ drafter: 'heads-tree', tree });
+  for (let k = 1; k <= 8; k++) out.push({ drafter: 'eagle', k });
+  // dynamic trees: depth k, branch children per expanded node, draftTokens kept (a chain when branch is 1)
+  for (const [k, branch, draftTokens] of [[1, 3, 3], [2, 2, 3], [3, 1, 3], [3, 2, 6], [4, 2, 6], [4, 3, 10], [6, 4, 16], [8, 2, 12]] as const) {
+    out.push({ drafter: 'eagle-tree', k, branch, draftTokens });
+  }
   return out;
 }
 
@@ -142,7 +147,7 @@ describe('greedy speculative decoding is lossless', () => {
   }, 900_000);
 
   it('adaptive draft length stays lossless with every chain drafter', async () => {
-    for (const cfg of [{ drafter: 'heads', k: 4 }, { drafter: 'draft-model', k: 6 }, { drafter: 'prompt-lookup', k: 6 }] as const) {
+    for (const cfg of [{ drafter: 'heads', k: 4 }, { drafter: 'eagle', k: 6 }, { drafter: 'draft-model', k: 6 }, { drafter: 'prompt-lookup', k: 6 }] as const) {
       const drafter = createDrafter(model, cfg);
       for (const p of some) {
         const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false, adaptive: true });
@@ -179,7 +184,7 @@ describe('greedy speculative decoding is lossless', () => {
   });
 
   it('confidence stopping stays lossless and cuts drafts below p_min', async () => {
-    for (const name of ['heads', 'draft-model'] as const) {
+    for (const name of ['heads', 'eagle', 'draft-model'] as const) {
       // p_min at the median of the drafter's own probabilities, so it must cut some drafts
       const free = createDrafter(model, { drafter: name, k: 4 });
       const qs: number[] = [];

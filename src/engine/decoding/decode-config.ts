@@ -14,6 +14,9 @@ import type { ModelConfig } from '../runtime/config.ts';
 
 export const ACCEPTANCES: readonly Acceptance[] = ['lossless', 'typical'];
 
+/** The highest temperature a control, a link or a results file takes. */
+export const MAX_TEMPERATURE = 5;
+
 export interface DecodeConfig {
   drafter: DrafterName;
   /** A chain's length (its maxDepth); undefined = the drafter's default (registry: K for heads, 4 otherwise). */
@@ -22,6 +25,12 @@ export interface DecodeConfig {
   tree?: DefaultTreeName | TreeSpec;
   /** How a tree given as index paths is named in labels (the CLI's file path). */
   treeLabel?: string;
+  /** A dynamic tree's children per expanded node (EAGLE-2's top_k); undefined = the drafter's default. */
+  branch?: number;
+  /** A dynamic tree's draft tokens, root excluded (EAGLE-2's total_token); undefined = the drafter's default. */
+  draftTokens?: number;
+  /** Sampling: drafts drawn from the drafter's own distribution, not its top-1 (heads; off = one-hot drafts). */
+  sampleDrafts?: boolean;
   /** Chains: +2 drafts after a fully accepted step, -1 otherwise. */
   adaptive: boolean;
   /** Model drafters: stop drafting below this top probability (0 = off). */
@@ -67,17 +76,20 @@ export type DecodeConfigInput = Pick<DecodeConfig, 'drafter'> & Partial<DecodeCo
 export const decodeConfig = (c: DecodeConfigInput): DecodeConfig => ({ ...DECODE_DEFAULTS, ...c });
 
 /** The drafter's part of a config, as createDrafter takes it. */
-export type DrafterSettings = Pick<DecodeConfig, 'drafter'> & Partial<Pick<DecodeConfig, 'k' | 'tree' | 'pMin'>>;
+export type DrafterSettings = Pick<DecodeConfig, 'drafter'> & Partial<Pick<DecodeConfig, 'k' | 'tree' | 'pMin' | 'branch' | 'draftTokens' | 'sampleDrafts'>>;
 
 /**
  * The config with the knobs its drafter does not take dropped (k, tree) or off (pMin,
  * adaptive): the page keeps every control's value while another drafter is chosen.
  */
 export function applicableConfig(c: DecodeConfig): DecodeConfig {
-  const { k, tree, treeLabel, ...rest } = c;
+  const { k, tree, treeLabel, branch, draftTokens, sampleDrafts, ...rest } = c;
   return {
     ...rest,
     ...(usesKnob(c.drafter, 'k') && k !== undefined ? { k } : {}),
+    ...(usesKnob(c.drafter, 'branch') && branch !== undefined ? { branch } : {}),
+    ...(usesKnob(c.drafter, 'draftTokens') && draftTokens !== undefined ? { draftTokens } : {}),
+    ...(usesKnob(c.drafter, 'sampleDrafts') && sampleDrafts ? { sampleDrafts } : {}),
     ...(usesKnob(c.drafter, 'tree') && tree !== undefined ? { tree, ...(treeLabel !== undefined ? { treeLabel } : {}) } : {}),
     pMin: usesKnob(c.drafter, 'pMin') ? c.pMin : 0,
     adaptive: usesKnob(c.drafter, 'adaptive') && c.adaptive,
@@ -87,7 +99,15 @@ export function applicableConfig(c: DecodeConfig): DecodeConfig {
 /** What createDrafter takes for this config: only the knobs that apply to its drafter. */
 export function drafterSettingsOf(c: DecodeConfig): DrafterSettings {
   const a = applicableConfig(c);
-  return { drafter: a.drafter, ...(a.k !== undefined ? { k: a.k } : {}), ...(a.tree !== undefined ? { tree: a.tree } : {}), pMin: a.pMin };
+  return {
+    drafter: a.drafter,
+    ...(a.k !== undefined ? { k: a.k } : {}),
+    ...(a.tree !== undefined ? { tree: a.tree } : {}),
+    ...(a.branch !== undefined ? { branch: a.branch } : {}),
+    ...(a.draftTokens !== undefined ? { draftTokens: a.draftTokens } : {}),
+    ...(a.sampleDrafts ? { sampleDrafts: true } : {}),
+    pMin: a.pMin,
+  };
 }
 
 /** The autoregressive baseline a config is measured against: drafter none, the same sampling, processors, seed and limits. */
@@ -150,6 +170,9 @@ export function shapeLabel(c: LabelInput, model?: { config: Pick<ModelConfig, 'h
     const k = c.k ?? (model ? defaultK(model, c.drafter) : undefined);
     parts.push(k !== undefined ? `k=${k}` : 'k=default');
   }
+  if (knobs.branch) parts.push(`branch=${c.branch ?? knobs.branch.default}`);
+  if (knobs.draftTokens) parts.push(`draft-tokens=${c.draftTokens ?? knobs.draftTokens.default}`);
+  if (knobs.sampleDrafts && c.sampleDrafts) parts.push('sampled drafts');
   if (knobs.adaptive && c.adaptive) parts.push('adaptive');
   if (knobs.pMin && c.pMin) parts.push(`p-min=${c.pMin}`);
   return parts.join(' ');

@@ -4,7 +4,11 @@
  *   heads       a chain of each head's top-1 (k of them)
  *   heads-tree  a candidate tree from each head's top-n, shaped by a tree spec
  * Head tokens are chosen deterministically (top-n), so their q is one-hot (null): lossless
- * under speculative sampling for any temperature. The heads' own softmax is recorded so the
+ * under speculative sampling for any temperature. With sampleDrafts a chain's drafts are
+ * drawn instead from each head's own distribution (after the processors and the run's
+ * temperature/top-k/top-p), and that q goes to the verifier: a head guesses the token k+1
+ * ahead whatever the root turns out to be, so a draw spread like the target's is accepted
+ * far more often under sampling than the greedy path's top-1. The heads' own softmax is recorded so the
  * page can show how sure each head was. A chain's heads read the logits processors with their
  * draft's prefix, so they do not propose what the target has banned; a tree's candidates are
  * per depth, shared by every node at that depth, so they are taken before the processors (the
@@ -13,6 +17,8 @@
 import { chainTree, treeTokensFromHeads, type Tree } from '../decoding/tree.ts';
 import type { DraftHeads } from '../runtime/lm.ts';
 import { probOf, rowStats, topEntriesOfRow, topTokens } from '../decoding/logit-stats.ts';
+import { toProbs } from '../decoding/sampling.ts';
+import { topEntries } from '../verify/chain.ts';
 import { EMPTY_INFO, type Draft, type DraftNodeInfo, type DraftRequest, type DraftSkip, type Drafter } from './types.ts';
 
 /** softmax(logits[offset .. offset+V)) at temperature 1, float64. */
@@ -38,6 +44,8 @@ export class HeadsDrafter implements Drafter {
     private readonly heads: DraftHeads,
     private readonly shape: { kind: 'chain'; k: number } | { kind: 'tree'; tree: Tree },
     private readonly pMin = 0,
+    /** Chains under sampling: each draft drawn from its head's warped softmax, with that q. */
+    private readonly sampleDrafts = false,
   ) {
     const K = heads.numHeads;
     if (shape.kind === 'chain') {
@@ -79,21 +87,32 @@ export class HeadsDrafter implements Drafter {
     // a chain (or a tree that no longer fits the context: its top-1 spine)
     const k = Math.min(this.shape.kind === 'chain' ? this.shape.k : this.maxDepth, req.maxDrafts);
     const tokens = [root];
+    const q: (Float64Array | null)[] = [null];
     const info: DraftNodeInfo[] = [EMPTY_INFO];
+    const sample = this.sampleDrafts && req.sampling.temperature > 0;
     let stoppedBy: Draft['stoppedBy'];
     for (let d = 0; d < k; d++) {
       // head d+1 guesses the token after the drafts so far: the processors with that prefix
       req.processors?.apply(logits, d * V, req.context, tokens.slice(1));
-      const top = topEntriesOfRow(logits, stats(d), V, 5);
+      const dist = sample ? toProbs(logits, req.sampling, d * V, V) : null;
+      const top = dist ? topEntries(dist, 5) : topEntriesOfRow(logits, stats(d), V, 5);
       if (this.pMin > 0 && top[0]!.prob < this.pMin) {
         stoppedBy = 'confidence';
         break;
       }
-      tokens.push(top[0]!.token);
-      info.push({ q: top[0]!.prob, top, u: null });
+      if (dist) {
+        const token = req.chooser.sample(dist, `draft ${d + 1}`);
+        tokens.push(token);
+        q.push(dist);
+        info.push({ q: dist[token]!, top, u: req.chooser.lastU });
+      } else {
+        tokens.push(top[0]!.token);
+        q.push(null);
+        info.push({ q: top[0]!.prob, top, u: null });
+      }
     }
     if (tokens.length === 1) return { skipped: 'confidence', runMs };
-    const draft: Draft = { tree: chainTree(tokens.length - 1), nodeTokens: tokens, q: tokens.map(() => null), info, forwards: 1, runMs };
+    const draft: Draft = { tree: chainTree(tokens.length - 1), nodeTokens: tokens, q, info, forwards: 1, runMs };
     if (stoppedBy) draft.stoppedBy = stoppedBy;
     return draft;
   }

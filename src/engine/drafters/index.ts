@@ -18,7 +18,22 @@ export function createDrafter(model: DrafterModel, s: DrafterSettings): Drafter 
       throw new Error(`the '${entry.name}' drafter needs ${label} (${file(model.config)}): load the model with that graph, or choose another drafter`);
     }
   }
-  return entry.create(model, { k: s.k ?? defaultK(model, entry.name), tree: s.tree ?? entry.knobs.tree?.default ?? DEFAULT_TREE, pMin });
+  const knob = (name: 'branch' | 'draftTokens', v: number | undefined): number => {
+    const spec = entry.knobs[name];
+    const value = v ?? spec?.default ?? 1;
+    if (spec && !(Number.isInteger(value) && value >= 1 && value <= spec.max)) {
+      throw new Error(`${name} for '${entry.name}' must be an integer in [1, ${spec.max}] (default ${spec.default}), got ${value}`);
+    }
+    return value;
+  };
+  return entry.create(model, {
+    k: s.k ?? defaultK(model, entry.name),
+    tree: s.tree ?? entry.knobs.tree?.default ?? DEFAULT_TREE,
+    pMin,
+    branch: knob('branch', s.branch),
+    draftTokens: knob('draftTokens', s.draftTokens),
+    sampleDrafts: s.sampleDrafts ?? false,
+  });
 }
 
 export type { Drafter, DrafterName } from './types.ts';

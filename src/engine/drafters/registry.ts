@@ -8,6 +8,7 @@
  * model hands them), so the page can read it without pulling in onnxruntime-web.
  */
 import type { LoadedModel, ModelPart } from '../runtime/model.ts';
+import { EagleDrafter } from './eagle.ts';
 import type { ModelConfig } from '../runtime/config.ts';
 import type { DefaultTreeName, TreeSpec } from '../decoding/tree.ts';
 import { DraftModelDrafter } from './draft-model.ts';
@@ -43,6 +44,12 @@ export interface DrafterKnobs {
   pMin?: true;
   /** Hugging Face's schedule: +2 drafts after a fully accepted step, -1 otherwise. */
   adaptive?: true;
+  /** A dynamic tree (shape 'dynamic-tree', whose depth is k): children per expanded node, and nodes expanded per depth (EAGLE-2's top_k). */
+  branch?: { default: number; max: number };
+  /** A dynamic tree: the draft tokens it keeps, root excluded (EAGLE-2's total_token). */
+  draftTokens?: { default: number; max: number };
+  /** Sampling: draw each draft from the drafter's own distribution q (after the processors and the run's temperature/top-k/top-p) instead of its top-1. */
+  sampleDrafts?: true;
 }
 
 /** What the factory receives: the knobs' values with defaults filled in (only the knobs the drafter takes). */
@@ -50,10 +57,13 @@ export interface DrafterArgs {
   k: number;
   tree: DefaultTreeName | TreeSpec;
   pMin: number;
+  branch: number;
+  draftTokens: number;
+  sampleDrafts: boolean;
 }
 
 /** The model as a factory sees it: its config and the optional graphs. */
-export type DrafterModel = Pick<LoadedModel, 'config' | 'heads' | 'draftModel'>;
+export type DrafterModel = Pick<LoadedModel, 'config' | 'heads' | 'draftModel' | 'eagle'>;
 
 export interface DrafterEntry {
   name: DrafterName;
@@ -73,6 +83,7 @@ export interface DrafterEntry {
 export const MODEL_PARTS: Record<ModelPart, { label: string; file: (config: ModelConfig) => string; loaded: (m: DrafterModel) => boolean }> = {
   heads: { label: 'the Medusa heads', file: (c) => c.heads.file, loaded: (m) => !!m.heads },
   draft_model: { label: 'the draft model', file: (c) => c.draft_model.file, loaded: (m) => !!m.draftModel },
+  eagle: { label: 'the EAGLE head', file: (c) => c.eagle?.file ?? 'onnx/eagle.onnx (not in this config.json)', loaded: (m) => !!m.eagle },
 };
 
 const K_HEADS: NonNullable<DrafterKnobs['k']> = {
@@ -86,6 +97,15 @@ const K_CHAIN: NonNullable<DrafterKnobs['k']> = {
   max: () => MAX_DEPTH,
   help: `1..${MAX_DEPTH}, default 4`,
 };
+
+/**
+ * EAGLE's defaults, from the cost curve (Node, 1 thread: t(1) 1.01 ms, t(3) 1.55, t(5) 2.24,
+ * t(9) 3.58): a verify of 7 tokens costs ~2.9x one, so a dynamic tree keeps 6 draft tokens, 4
+ * deep, 2 children per node; EAGLE-2's 60 would cost ~20x.
+ */
+const K_EAGLE: NonNullable<DrafterKnobs['k']> = { default: () => 3, max: () => MAX_DEPTH, help: `1..${MAX_DEPTH}, default 3` };
+const K_EAGLE_TREE: NonNullable<DrafterKnobs['k']> = { default: () => 4, max: () => 8, help: '1..8 (the tree depth), default 4' };
+export const EAGLE_TREE_DEFAULTS = { branch: 2, draftTokens: 6 } as const;
 
 const need = <T>(part: T | null | undefined): T => {
   // createDrafter checks the parts first; reaching this is a bug in an entry's `parts`.
@@ -107,11 +127,11 @@ export const DRAFTERS: Readonly<Record<DrafterName, DrafterEntry>> = {
   heads: {
     name: 'heads',
     shape: 'chain',
-    knobs: { k: K_HEADS, pMin: true, adaptive: true },
+    knobs: { k: K_HEADS, pMin: true, adaptive: true, sampleDrafts: true },
     parts: ['heads'],
     label: 'heads',
-    help: 'Medusa heads: a chain of each head’s top-1 guess, from one small forward',
-    create: (m, a) => new HeadsDrafter(need(m.heads), { kind: 'chain', k: a.k }, a.pMin),
+    help: 'Medusa heads: a chain of each head’s top-1 guess (or, sampling, a draw from its softmax), from one small forward',
+    create: (m, a) => new HeadsDrafter(need(m.heads), { kind: 'chain', k: a.k }, a.pMin, a.sampleDrafts),
   },
   'heads-tree': {
     name: 'heads-tree',
@@ -124,6 +144,28 @@ export const DRAFTERS: Readonly<Record<DrafterName, DrafterEntry>> = {
       const heads = need(m.heads);
       return new HeadsDrafter(heads, { kind: 'tree', tree: resolveTree(a.tree, heads.numHeads) }, a.pMin);
     },
+  },
+  eagle: {
+    name: 'eagle',
+    shape: 'chain',
+    knobs: { k: K_EAGLE, pMin: true, adaptive: true },
+    parts: ['eagle'],
+    label: 'eagle',
+    help: 'EAGLE head: one decoder layer on the target’s own features drafts k tokens one by one (sampling: from its own q)',
+    create: (m, a) => new EagleDrafter(need(m.eagle), { kind: 'chain', k: a.k }, a.pMin),
+  },
+  'eagle-tree': {
+    name: 'eagle-tree',
+    shape: 'dynamic-tree',
+    knobs: {
+      k: K_EAGLE_TREE,
+      branch: { default: EAGLE_TREE_DEFAULTS.branch, max: 8 },
+      draftTokens: { default: EAGLE_TREE_DEFAULTS.draftTokens, max: 63 },
+    },
+    parts: ['eagle'],
+    label: 'eagle-tree',
+    help: 'EAGLE-2 dynamic tree: the EAGLE head grows the most probable branches each step, k deep, keeping the best draft tokens',
+    create: (m, a) => new EagleDrafter(need(m.eagle), { kind: 'dynamic-tree', depth: a.k, branch: a.branch, draftTokens: a.draftTokens }),
   },
   'draft-model': {
     name: 'draft-model',

@@ -15,8 +15,8 @@ import type { SamplingParams } from '../decoding/sampling.ts';
 import type { Tree } from '../decoding/tree.ts';
 import type { TopEntry } from '../verify/chain.ts';
 
-export type DrafterName = 'none' | 'heads' | 'heads-tree' | 'draft-model' | 'prompt-lookup';
-export const DRAFTER_NAMES: readonly DrafterName[] = ['none', 'heads', 'heads-tree', 'draft-model', 'prompt-lookup'];
+export type DrafterName = 'none' | 'heads' | 'heads-tree' | 'eagle' | 'eagle-tree' | 'draft-model' | 'prompt-lookup';
+export const DRAFTER_NAMES: readonly DrafterName[] = ['none', 'heads', 'heads-tree', 'eagle', 'eagle-tree', 'draft-model', 'prompt-lookup'];
 
 export interface DraftRequest {
   /** BOS + prompt + every emitted token; the last one is the pending root of this step. */

@@ -27,6 +27,14 @@ const headsEntry = z.object({
   outputs: z.array(z.string()),
 });
 
+/** The EAGLE draft head (train/eagle.py): an LM-shaped graph that also reads a feature per
+ *  position, the base's hidden state there (features_from), and guesses the token
+ *  token_offset positions past it. */
+const eagleEntry = lmEntry.extend({
+  features_from: z.literal('model.hidden_states'),
+  token_offset: z.literal(2),
+});
+
 const configSchema = z.object({
   model_type: z.literal('space-toy-gpt'),
   format_version: z.literal(1),
@@ -39,14 +47,18 @@ const configSchema = z.object({
   model: lmEntry,
   heads: headsEntry,
   draft_model: lmEntry,
+  /** Absent in model folders exported before the EAGLE head. */
+  eagle: eagleEntry.optional(),
 });
 
 export type LMConfig = z.infer<typeof lmEntry>;
 export type HeadsConfig = z.infer<typeof headsEntry>;
+export type EagleConfig = z.infer<typeof eagleEntry>;
 export type ModelConfig = z.infer<typeof configSchema>;
 
-/** The graph names a KV-cached LM must have, in order (train/export.py io_names). */
-export function lmIoNames(nLayer: number): { inputs: string[]; outputs: string[] } {
+/** The graph names a KV-cached LM must have, in order (train/export.py io_names); the EAGLE
+ *  head reads `features` first. */
+export function lmIoNames(nLayer: number, features = false): { inputs: string[]; outputs: string[] } {
   const past: string[] = [];
   const present: string[] = [];
   const fresh: string[] = [];
@@ -58,7 +70,7 @@ export function lmIoNames(nLayer: number): { inputs: string[]; outputs: string[]
     }
   }
   return {
-    inputs: ['input_ids', 'position_ids', 'attention_bias', ...past],
+    inputs: [...(features ? ['features'] : []), 'input_ids', 'position_ids', 'attention_bias', ...past],
     outputs: ['logits', 'hidden_states', ...present, ...fresh],
   };
 }
@@ -92,14 +104,16 @@ export function parseConfig(text: string, where = 'config.json'): ModelConfig {
   };
   id(c.bos_token_id, 'bos_token_id');
   id(c.eos_token_id, 'eos_token_id');
-  for (const [name, lm] of [['model', c.model], ['draft_model', c.draft_model]] as const) {
+  const lms: Array<[string, LMConfig, boolean]> = [['model', c.model, false], ['draft_model', c.draft_model, false]];
+  if (c.eagle) lms.push(['eagle', c.eagle, true]);
+  for (const [name, lm, features] of lms) {
     if (lm.head_dim * lm.n_head !== lm.n_embd) {
       problems.push(`${name}: head_dim ${lm.head_dim} * n_head ${lm.n_head} != n_embd ${lm.n_embd}`);
     }
     if (lm.n_positions < c.n_positions) {
       problems.push(`${name}: n_positions ${lm.n_positions} is smaller than the model's context ${c.n_positions}`);
     }
-    const want = lmIoNames(lm.n_layer);
+    const want = lmIoNames(lm.n_layer, features);
     if (!sameList(lm.inputs, want.inputs)) {
       problems.push(`${name}.inputs should be [${want.inputs.join(', ')}] for n_layer ${lm.n_layer}, found [${lm.inputs.join(', ')}]`);
     }
@@ -109,6 +123,9 @@ export function parseConfig(text: string, where = 'config.json'): ModelConfig {
   }
   if (c.heads.n_embd !== c.model.n_embd) {
     problems.push(`heads.n_embd ${c.heads.n_embd} differs from model.n_embd ${c.model.n_embd}`);
+  }
+  if (c.eagle && c.eagle.n_embd !== c.model.n_embd) {
+    problems.push(`eagle.n_embd ${c.eagle.n_embd} differs from model.n_embd ${c.model.n_embd}: its features are the base's hidden states`);
   }
   if (c.heads.offsets.length !== c.heads.num_heads) {
     problems.push(`heads.offsets has ${c.heads.offsets.length} entries for num_heads ${c.heads.num_heads}`);

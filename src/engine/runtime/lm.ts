@@ -1,7 +1,8 @@
 /**
  * Forward passes over the exported graphs: CausalLM (base or draft model, KV-cached, any
  * additive attention bias, so causal prefill, single-token decoding and tree verification
- * are one call) and DraftHeads (Medusa heads over chosen hidden states).
+ * are one call; the EAGLE head is one too, fed a feature per token besides) and DraftHeads
+ * (Medusa heads over chosen hidden states).
  *
  * Every ort tensor made here or returned by a run is disposed (the KV cache copies the new
  * rows into its own buffers, or on WebGPU adopts present.* on the GPU), so memory stays flat
@@ -56,8 +57,10 @@ export class CausalLM {
     private readonly session: ort.InferenceSession,
     readonly config: LMConfig,
     readonly vocabSize: number,
-    /** For errors: "model" or "draft_model". */
+    /** For errors: "model", "draft_model" or "eagle". */
     readonly name: string,
+    /** The EAGLE head's graph: every forward also takes a feature [T, C] per token. */
+    readonly takesFeatures = false,
   ) {
     this.nLayer = config.n_layer;
     this.nEmbd = config.n_embd;
@@ -79,27 +82,35 @@ export class CausalLM {
   /**
    * Run T new tokens after the cache's P positions and append their keys/values to it.
    * attentionBias is [T, P+T] row-major, 0 where a query may attend and -Infinity elsewhere.
+   * features [T, C] row-major: the EAGLE head's (takesFeatures), and only its.
    */
   async forward(
     inputIds: readonly number[],
     positionIds: readonly number[],
     attentionBias: Float32Array,
     cache: KVStore,
+    features?: Float32Array,
   ): Promise<ForwardResult> {
     const T = inputIds.length;
     const P = cache.length;
     const V = this.vocabSize;
     const C = this.config.n_embd;
     this.check(inputIds, positionIds, attentionBias, cache);
+    if (this.takesFeatures !== (features !== undefined) || (features && features.length !== T * C)) {
+      const want = this.takesFeatures ? `features [T, C] = [${T}, ${C}] (${T * C} values)` : 'no features';
+      throw new Error(`${this.name}.forward: expected ${want}, found ${features ? `${features.length} values` : 'none'}`);
+    }
     const inputs: ort.Tensor[] = [
       new ort.Tensor('int64', int64(inputIds), [1, T]), // [1, T]
       new ort.Tensor('int64', int64(positionIds), [1, T]), // [1, T]
       new ort.Tensor('float32', attentionBias, [1, 1, T, P + T]), // [1, 1, T, P+T]
     ];
+    if (features) inputs.push(new ort.Tensor('float32', features, [1, T, C])); // [1, T, C]
     const feeds = {
       input_ids: inputs[0]!,
       position_ids: inputs[1]!,
       attention_bias: inputs[2]!,
+      ...(features ? { features: inputs[3]! } : {}),
       ...cache.pastFeeds(), // [1, H, P, Dh] each
     };
     let outputs: Record<string, ort.Tensor>;

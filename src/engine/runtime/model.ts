@@ -1,16 +1,28 @@
 /**
  * Loading a whole model folder: config.json, tokenizer.json, then the base graph and, by
- * default, the Medusa heads and the draft model. Downloads run in parallel (progress per
+ * default, the Medusa heads, the draft model and the EAGLE head (when config.json has one). Downloads run in parallel (progress per
  * file); each graph's session is created as soon as it has arrived, one at a time, each
  * checked against config.json.
  */
 import { parseConfig, type ModelConfig } from './config.ts';
 import type { ModelFiles } from './files.ts';
 import { CausalLM, DraftHeads } from './lm.ts';
-import { createSession, headsSignature, lmSignature } from './session.ts';
+import { createSession, eagleSignature, headsSignature, lmSignature } from './session.ts';
 import { createTokenizer, type TextTokenizer } from './tokenizer.ts';
 
-export type ModelPart = 'heads' | 'draft_model';
+export type ModelPart = 'heads' | 'draft_model' | 'eagle';
+export const MODEL_PART_NAMES: readonly ModelPart[] = ['heads', 'draft_model', 'eagle'];
+
+const isPart = (p: unknown): p is ModelPart => MODEL_PART_NAMES.includes(p as ModelPart);
+
+/** The graph file of a part; an error when the model folder has no such graph. */
+export function partFile(config: ModelConfig, part: ModelPart): string {
+  if (part === 'eagle') {
+    if (!config.eagle) throw new Error("this model's config.json has no 'eagle' entry: re-export the model with `npm run train` to get the EAGLE head, or choose another drafter");
+    return config.eagle.file;
+  }
+  return config[part].file;
+}
 
 export interface LoadProgress {
   file: string;
@@ -19,7 +31,7 @@ export interface LoadProgress {
 }
 
 export interface LoadOptions {
-  /** Graphs to load besides the base model; default both. */
+  /** Graphs to load besides the base model; default all the model has. */
   parts?: ModelPart[];
   onProgress?: (p: LoadProgress) => void;
 }
@@ -31,15 +43,14 @@ export interface LoadedModel {
   base: CausalLM;
   heads?: DraftHeads;
   draftModel?: CausalLM;
+  /** The EAGLE draft head: a CausalLM that takes features. */
+  eagle?: CausalLM;
   release(): Promise<void>;
 }
 
 export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const parts = new Set<ModelPart>(opts.parts ?? ['heads', 'draft_model']);
-  for (const p of parts) {
-    if (p !== 'heads' && p !== 'draft_model') {
-      throw new Error(`loadModel: unknown part "${String(p)}"; expected "heads" and/or "draft_model"`);
-    }
+  for (const p of opts.parts ?? []) {
+    if (!isPart(p)) throw new Error(`loadModel: unknown part "${String(p)}"; expected some of ${MODEL_PART_NAMES.map((n) => `"${n}"`).join(', ')}`);
   }
   const where = (rel: string) => `${rel} in ${files.where}`;
   const config = parseConfig(await files.text('config.json'), where('config.json'));
@@ -49,11 +60,13 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
     where('tokenizer.json'),
   );
 
+  const parts = new Set<ModelPart>(opts.parts ?? MODEL_PART_NAMES.filter((p) => p !== 'eagle' || config.eagle));
   const fetchGraph = (rel: string) =>
     files.bytes(rel, (loaded, total) => opts.onProgress?.({ file: rel, loaded, total }));
   const baseBytes = fetchGraph(config.model.file);
   const headsBytes = parts.has('heads') ? fetchGraph(config.heads.file) : null;
   const draftBytes = parts.has('draft_model') ? fetchGraph(config.draft_model.file) : null;
+  const eagleBytes = parts.has('eagle') ? fetchGraph(partFile(config, 'eagle')) : null;
 
   // Each session is made as soon as its graph has downloaded, while the others still download,
   // one at a time (making one is mostly a single long wasm call: two would only take turns).
@@ -70,13 +83,13 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
       turn = mine.catch(() => undefined);
       return mine;
     }) ?? null;
-  const sessions = [sessionOf('model', baseBytes), sessionOf('heads', headsBytes), sessionOf('draft_model', draftBytes)] as const;
+  const sessions = [sessionOf('model', baseBytes), sessionOf('heads', headsBytes), sessionOf('draft_model', draftBytes), sessionOf('eagle', eagleBytes)] as const;
   // Every download and session is settled before any error propagates, so none is left dangling;
   // download errors come first (a missing file explains a missing session).
-  const settled = await Promise.allSettled([baseBytes, headsBytes, draftBytes, ...sessions]);
+  const settled = await Promise.allSettled([baseBytes, headsBytes, draftBytes, eagleBytes, ...sessions]);
   try {
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    const [base, heads, draftModel] = await Promise.all(sessions);
+    const [base, heads, draftModel, eagle] = await Promise.all(sessions);
     return {
       id: config.id,
       config,
@@ -84,6 +97,7 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
       base: base!,
       ...(heads ? { heads } : {}),
       ...(draftModel ? { draftModel } : {}),
+      ...(eagle ? { eagle } : {}),
       release: async () => {
         for (const m of made) await m.release();
       },
@@ -103,6 +117,10 @@ async function graphOf<P extends GraphName>(config: ModelConfig, which: P, bytes
   if (which === 'heads') {
     return new DraftHeads(await createSession(bytes, where(config.heads.file), headsSignature(config.heads, V)), config.heads, V) as GraphOf<P>;
   }
+  if (which === 'eagle') {
+    const e = config.eagle!;
+    return new CausalLM(await createSession(bytes, where(e.file), eagleSignature(e, V)), e, V, which, true) as GraphOf<P>;
+  }
   const lm = which === 'model' ? config.model : config.draft_model;
   return new CausalLM(await createSession(bytes, where(lm.file), lmSignature(lm, V)), lm, V, which) as GraphOf<P>;
 }
@@ -113,16 +131,22 @@ async function graphOf<P extends GraphName>(config: ModelConfig, which: P, bytes
  * A part the model has already is left as it is.
  */
 export async function addModelPart(model: LoadedModel, files: ModelFiles, part: ModelPart, onProgress?: (p: LoadProgress) => void): Promise<void> {
-  if (part !== 'heads' && part !== 'draft_model') throw new Error(`addModelPart: unknown part "${String(part)}"; expected "heads" or "draft_model"`);
-  if (part === 'heads' ? model.heads : model.draftModel) return;
-  const rel = part === 'heads' ? model.config.heads.file : model.config.draft_model.file;
+  if (!isPart(part)) throw new Error(`addModelPart: unknown part "${String(part)}"; expected one of ${MODEL_PART_NAMES.map((n) => `"${n}"`).join(', ')}`);
+  if (hasPart(model, part)) return;
+  const rel = partFile(model.config, part);
   const bytes = await files.bytes(rel, (loaded, total) => onProgress?.({ file: rel, loaded, total }));
   const graph = await graphOf(model.config, part, bytes, (r) => `${r} in ${files.where}`);
   if (part === 'heads') model.heads = graph as DraftHeads;
+  else if (part === 'eagle') model.eagle = graph as CausalLM;
   else model.draftModel = graph as CausalLM;
   const release = model.release;
   model.release = async () => {
     await release();
     await graph.release();
   };
+}
+
+/** Whether the model has this part's graph loaded. */
+export function hasPart(model: Pick<LoadedModel, 'heads' | 'draftModel' | 'eagle'>, part: ModelPart): boolean {
+  return !!(part === 'heads' ? model.heads : part === 'eagle' ? model.eagle : model.draftModel);
 }

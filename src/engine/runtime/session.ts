@@ -18,7 +18,7 @@
  */
 import * as ortWasm from 'onnxruntime-web';
 
-import type { HeadsConfig, LMConfig } from './config.ts';
+import type { EagleConfig, HeadsConfig, LMConfig } from './config.ts';
 
 /** One build of onnxruntime-web (all builds share these types). */
 export type OrtModule = typeof ortWasm;
@@ -133,6 +133,12 @@ export function lmSignature(lm: LMConfig, vocabSize: number): GraphSignature {
   // the T new rows of present alone (train/kv_outputs.py): what a CPU runtime fetches
   for (let i = 0; i < lm.n_layer; i++) for (const which of ['key', 'value']) outputs.push(kv(`new.${i}.${which}`, 'T'));
   return { inputs, outputs };
+}
+
+/** The EAGLE head: an LM's signature with a feature per input position first (train/export.py export_eagle). */
+export function eagleSignature(e: EagleConfig, vocabSize: number): GraphSignature {
+  const { inputs, outputs } = lmSignature(e, vocabSize);
+  return { inputs: [{ name: 'features', type: 'float32', dims: [1, 'T', e.n_embd] }, ...inputs], outputs };
 }
 
 /** Medusa heads: train/export.py export_heads. */

@@ -41,6 +41,9 @@ export function methodFor(drafter: DrafterName): VllmMethod | null {
     case 'heads':
     case 'heads-tree':
       return 'medusa';
+    case 'eagle':
+    case 'eagle-tree':
+      return 'eagle';
     case 'draft-model':
       return 'draft_model';
     case 'prompt-lookup':

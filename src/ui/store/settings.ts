@@ -25,7 +25,7 @@ export type Settings = RunSettings;
 export const DEFAULT_PROMPT = 'In the beginning God created the heaven and the earth.';
 export const MAX_TOKENS_LIMIT = 1024;
 export const MAX_PROMPT_CHARS = 8000;
-export const MAX_TEMPERATURE = 5;
+export { MAX_TEMPERATURE } from '../../engine/decoding/decode-config.ts';
 export const TREE_NAMES = Object.keys(DEFAULT_TREES) as DefaultTreeName[];
 
 /**
@@ -50,6 +50,9 @@ export const QUERY_KEYS: Record<LinkKey, string> = {
   drafter: 'drafter',
   k: 'k',
   tree: 'tree',
+  branch: 'branch',
+  draftTokens: 'draft_tokens',
+  sampleDrafts: 'sample_drafts',
   adaptive: 'adaptive',
   pMin: 'p_min',
   acceptance: 'acceptance',
@@ -101,6 +104,9 @@ const PARSERS: { [K in LinkKey]: (raw: string) => Parsed<Settings[K]> } = {
   drafter: oneOf(DRAFTER_NAMES),
   k: int(1, MAX_DEPTH),
   tree: oneOf(TREE_NAMES),
+  branch: int(1, 8),
+  draftTokens: int(1, 63),
+  sampleDrafts: bool,
   adaptive: bool,
   pMin: num((n) => n >= 0 && n < 1, 'a number from 0 (off) up to, not including, 1'),
   acceptance: oneOf(ACCEPTANCES),
