@@ -2,12 +2,13 @@
  * The bench's configurations: the default sweep, and --configs specs such as
  *   heads:k=3:t=0.7:top-p=0.9,draft-model:k=4,heads-tree:tree=tree-12,prompt-lookup:k=4:adaptive
  * (a drafter name, then key=value settings: k, tree, t|temperature, top-p, top-k, p-min,
- * acceptance, repetition-penalty, no-repeat-ngram-size, and the bare switch adaptive).
+ * acceptance, repetition-penalty, no-repeat-ngram-size, branch, draft-tokens, and the bare
+ * switches adaptive and sample-drafts).
  */
 import type { LoadedModel } from '../engine/runtime/model.ts';
 import { DEFAULT_TREES } from '../engine/decoding/tree.ts';
 import { UsageError } from './args.ts';
-import { baselineOf, samplingLabel, type DecodeConfig } from '../engine/decoding/decode-config.ts';
+import { baselineOf, type DecodeConfig } from '../engine/decoding/decode-config.ts';
 import { parseRunConfig, type RawConfig } from './run-config.ts';
 
 const KEYS: Record<string, keyof RawConfig> = {
@@ -21,6 +22,8 @@ const KEYS: Record<string, keyof RawConfig> = {
   acceptance: 'acceptance',
   'repetition-penalty': 'repetition-penalty',
   'no-repeat-ngram-size': 'no-repeat-ngram-size',
+  branch: 'branch',
+  'draft-tokens': 'draft-tokens',
 };
 
 export function parseConfigSpec(spec: string): DecodeConfig {
@@ -28,14 +31,14 @@ export function parseConfigSpec(spec: string): DecodeConfig {
   if (!drafter) throw new UsageError(`--configs: empty entry in '${spec}'; expected e.g. heads:k=3,prompt-lookup:k=4`);
   const raw: RawConfig = { drafter };
   for (const s of settings) {
-    if (s === 'adaptive') {
-      raw.adaptive = true;
+    if (s === 'adaptive' || s === 'sample-drafts') {
+      raw[s] = true;
       continue;
     }
     const eq = s.indexOf('=');
     const key = KEYS[eq > 0 ? s.slice(0, eq) : s];
     if (eq <= 0 || !key) {
-      throw new UsageError(`--configs '${spec}': setting '${s}' is not key=value with key one of ${Object.keys(KEYS).join(', ')} (or the switch 'adaptive')`);
+      throw new UsageError(`--configs '${spec}': setting '${s}' is not key=value with key one of ${Object.keys(KEYS).join(', ')} (or the switches 'adaptive', 'sample-drafts')`);
     }
     if (raw[key] !== undefined) throw new UsageError(`--configs '${spec}': ${s.slice(0, eq)} is set twice`);
     (raw as Record<string, string>)[key] = s.slice(eq + 1);
@@ -74,5 +77,3 @@ export function defaultConfigs(model: Pick<LoadedModel, 'config'>): DecodeConfig
 
 /** The autoregressive baseline a config is measured against: drafter none at its sampling settings. */
 export const baselineFor = (cfg: DecodeConfig): DecodeConfig => baselineOf(cfg);
-
-export const baselineKey = (cfg: DecodeConfig) => samplingLabel(cfg);

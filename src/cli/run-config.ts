@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 
-import { ACCEPTANCES, configLabel, type DecodeConfig } from '../engine/decoding/decode-config.ts';
+import { ACCEPTANCES, configLabel, drafterSettingsOf, type DecodeConfig } from '../engine/decoding/decode-config.ts';
 import { createDrafter } from '../engine/drafters/index.ts';
 import { DEFAULT_DRAFTER, DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK, partsFor, usesKnob } from '../engine/drafters/registry.ts';
 import type { Drafter } from '../engine/drafters/types.ts';
@@ -24,6 +24,9 @@ export interface RawConfig {
   drafter?: string;
   k?: string;
   tree?: string;
+  branch?: string;
+  'draft-tokens'?: string;
+  'sample-drafts'?: boolean;
   adaptive?: boolean;
   'p-min'?: string;
   acceptance?: string;
@@ -92,6 +95,19 @@ export function parseRunConfig(raw: RawConfig): DecodeConfig {
     cfg.tree = tree;
     cfg.treeLabel = label;
   }
+  for (const [flag, knob] of [['branch', 'branch'], ['draft-tokens', 'draftTokens']] as const) {
+    const value = raw[flag];
+    if (value === undefined) continue;
+    const spec = DRAFTERS[drafter].knobs[knob];
+    if (!spec) throw new UsageError(`--${flag} shapes a dynamic tree (${listed(drafterNamesWith(knob))}), not '${drafter}'; drop --${flag}`);
+    cfg[knob] = intFlag(flag, value, spec.default, 1, spec.max);
+  }
+  if (raw['sample-drafts']) {
+    if (!usesKnob(drafter, 'sampleDrafts')) {
+      throw new UsageError(`--sample-drafts draws the ${listed(drafterNamesWith('sampleDrafts'))} drafts from their own softmax; '${drafter}' ${drafter === 'eagle' || drafter === 'draft-model' ? 'always samples its chain under sampling' : 'has no such choice'}; drop --sample-drafts`);
+    }
+    cfg.sampleDrafts = true;
+  }
   if (acceptance === 'typical' && cfg.temperature === 0) {
     throw new UsageError('--acceptance typical is a sampling method: add --temperature > 0 (greedy verification is already exact)');
   }
@@ -119,6 +135,9 @@ export function rawConfigOf(c: DecodeConfig): RawConfig {
     if (name === undefined) throw new UsageError('a tree of index paths has no flag of its own: write it to a JSON file and give --tree FILE');
     raw.tree = name;
   }
+  if (c.branch !== undefined) raw.branch = String(c.branch);
+  if (c.draftTokens !== undefined) raw['draft-tokens'] = String(c.draftTokens);
+  if (c.sampleDrafts) raw['sample-drafts'] = true;
   if (c.adaptive) raw.adaptive = true;
   put('p-min', c.pMin, 0);
   put('acceptance', c.acceptance, 'lossless');
@@ -140,12 +159,7 @@ export function neededParts(configs: readonly DecodeConfig[]): ModelPart[] {
 /** The drafter for a config, with engine errors (k beyond the heads, a tree too deep) as usage errors. */
 export function makeDrafter(model: LoadedModel, cfg: DecodeConfig): Drafter | null {
   try {
-    return createDrafter(model, {
-      drafter: cfg.drafter,
-      ...(cfg.k !== undefined ? { k: cfg.k } : {}),
-      ...(cfg.tree !== undefined ? { tree: cfg.tree } : {}),
-      pMin: cfg.pMin,
-    });
+    return createDrafter(model, drafterSettingsOf(cfg));
   } catch (e) {
     throw new UsageError(`${configLabel(cfg)}: ${(e as Error).message}`);
   }
