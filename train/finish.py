@@ -12,6 +12,7 @@ import torch
 import eagle as eagle_mod
 import evaluate
 import export
+import export_loop
 import fixtures as fixtures_mod
 import readme_card
 
@@ -42,6 +43,7 @@ def finish(args, cfg, root, out, fixtures, work, t_start, timings, tok, splits, 
     files = export.export_all(base, heads, draft, out, log, eagle=eagle)
     timings["export"] = round(time.time() - t, 1)
     config = export.model_config(cfg.id, cfg.base, cfg.draft, cfg.num_heads, tok, files, eagle=eagle)
+    export_loop.export_loops(out, config, log)  # the K-step twins of eagle.onnx and draft_model.onnx
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     t = time.time()
