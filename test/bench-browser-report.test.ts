@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 
 import { parseConfigList } from '../src/cli/bench-configs.ts';
 import { targetFigures, textTable } from '../src/cli/bench-report.ts';
-import type { CompareResults } from '../src/ui/compare/results-file.ts';
-import type { CompareCell } from '../src/worker/protocol.ts';
-import { benchRowsOf, coldSummary, coldTable, compareConfigOf, type ColdLoad } from './e2e/bench-browser-report.ts';
+import type { BenchCell } from '../src/engine/bench/cell.ts';
+import type { BenchResults } from '../src/engine/bench/results-file.ts';
+import { summariseBench } from '../src/engine/bench/summary.ts';
+import { coldSummary, coldTable, compareConfigOf, type ColdLoad } from './e2e/bench-browser-report.ts';
 
 describe('--configs as Compare rows', () => {
   it('takes drafter, k or tree and t, with the bench\'s defaults for k', () => {
@@ -28,7 +29,7 @@ describe('--configs as Compare rows', () => {
   });
 });
 
-const cell = (p: Partial<CompareCell>): CompareCell => ({
+const cell = (p: Partial<BenchCell>): BenchCell => ({
   tokens: 8, stop_reason: 'max_tokens', elapsed_ms: 40, speedup: null, draft_acceptance_rate: null, mean_acceptance_length: null,
   acceptance_rate_per_position: [], target_forwards_per_token: 1, tokens_per_second: 200, alpha: null, gamma: null,
   cost_coefficient: null, predicted_speedup: null, accept_length_histogram: [7], profile: null, ar_overhead: null, pair: null,
@@ -38,8 +39,8 @@ const cell = (p: Partial<CompareCell>): CompareCell => ({
 describe('Compare results as bench rows', () => {
   it('gives the baseline speedup 1, the pair figures to the configuration, and counts greedy mismatches', () => {
     const profile = { draft_ms: 0.5, draft_run_ms: 0.4, forward_ms: 3, forward_run_ms: 2.5, verify_ms: 0.3, accept_ms: 0.1, kv_ms: 0.05, other_ms: 0.1, step_ms: 4 };
-    const results: CompareResults = {
-      format: 'space-compare-results', version: 3, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+    const results: BenchResults = {
+      format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
       configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
       prompts: [1.2, 1.6].map((s, i) => ({
         id: `p${i}`, suite: 'prose' as const,
@@ -47,10 +48,10 @@ describe('Compare results as bench rows', () => {
         cells: [cell({ speedup: s, mean_acceptance_length: 3, profile, pair: { tau: 3, t1_ms: 2, t_draft_ms: 0.4, t_verify_ms: 2.5, speedup_decode: s, speedup_bound: 2, efficiency: s / 2 }, matches_baseline: i === 0 })],
       })),
     };
-    const [base, heads] = benchRowsOf(results);
+    const [base, heads] = summariseBench(results);
     expect(base).toMatchObject({ drafter: 'none', speedup: { median: 1, min: 1, max: 1 }, ar_overhead: { median: 1.1875, min: 1.125, max: 1.25 }, efficiency: null });
     expect(heads).toMatchObject({ drafter: 'heads', shape: 'k=4', sampling: 'greedy', speedup: { median: 1.4 }, speedup_bound: { median: 2 }, efficiency: { median: 0.7, min: 0.6, max: 0.8 }, mismatches: 1 });
-    expect(base!.mismatches).toBeUndefined();
+    expect(base!.mismatches).toBeNull();
     const table = textTable([base!, heads!]);
     expect(table).toMatch(/heads ⚠ 1 prompt\(s\) differ from AR/);
     expect(table).toContain('1.19 (1.13–1.25)');
@@ -59,8 +60,8 @@ describe('Compare results as bench rows', () => {
 
   it('leads with the natural outputs, says when a row mostly collapsed, and gives the collapsed ones apart', () => {
     // three prompts: the heads output loops on the last two (distinct-4 0.2, 0.3), where it accepts far more
-    const results: CompareResults = {
-      format: 'space-compare-results', version: 3, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+    const results: BenchResults = {
+      format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
       configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
       prompts: [[0.9, 1.1, 2], [0.2, 3.1, 4.6], [0.3, 2.9, 4.4]].map(([d4, s, tau], i) => ({
         id: `p${i}`, suite: 'prose' as const,
@@ -71,7 +72,7 @@ describe('Compare results as bench rows', () => {
         })],
       })),
     };
-    const [base, heads] = benchRowsOf(results);
+    const [base, heads] = summariseBench(results);
     expect(heads!.quality).toEqual({ outputs: 3, collapsed: 2, collapsed_share: 2 / 3 });
     expect(heads!.natural).toMatchObject({ prompts: 1, speedup: { median: 1.1 }, mean_acceptance_length: { median: 2 } });
     expect(heads!.collapsed).toMatchObject({ prompts: 2, speedup: { median: 3, min: 2.9, max: 3.1 }, mean_acceptance_length: { median: 4.5 } });

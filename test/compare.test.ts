@@ -6,17 +6,21 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import { COMPARE_PRESETS, compareProblem, configProblem, DEFAULT_COMPARE, MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS, nextConfig } from '../src/ui/compare/configs.ts';
+import type { BenchCell } from '../src/engine/bench/cell.ts';
+import { baselinesFor } from '../src/engine/bench/interleave.ts';
+import { csvField, rowsToCsv } from '../src/engine/bench/results-csv.ts';
 import {
-  csvField, MAX_RESULTS_BYTES, parseCompareResults, readResultsFile, resultsFileName, resultsToJson, rowsToCsv, type CompareResults,
-} from '../src/ui/compare/results-file.ts';
+  benchConfigOf, MAX_RESULTS_BYTES, parseBenchResults, readResultsFile, resultsFileName, resultsToJson, type BenchResults,
+} from '../src/engine/bench/results-file.ts';
+import { decodeConfig } from '../src/engine/decoding/decode-config.ts';
 import { MAX_DEPTH } from '../src/engine/drafters/registry.ts';
-import { spread, summariseCompare } from '../src/ui/compare/summary.ts';
+import { spread, summariseBench } from '../src/engine/bench/summary.ts';
 import { useStore } from '../src/ui/store/index.ts';
-import { baselineTemperatures, configLabel } from '../src/worker/compare-config.ts';
+import { configLabel, decodeConfigOf } from '../src/worker/compare-config.ts';
 import type { PairFigures, StepProfile } from '../src/engine/bench/figures.ts';
-import type { CompareCell, CompareConfig } from '../src/worker/protocol.ts';
+import type { CompareConfig } from '../src/worker/protocol.ts';
 
-const cell = (p: Partial<CompareCell> = {}): CompareCell => ({
+const cell = (p: Partial<BenchCell> = {}): BenchCell => ({
   tokens: 16,
   stop_reason: 'max_tokens',
   elapsed_ms: 100,
@@ -54,7 +58,7 @@ const lookup: CompareConfig = { drafter: 'prompt-lookup', k: 4, tree: 'tree-8', 
  * Two prompts, two configs at two temperatures; heads accepts 1 then 2 of 2 drafts per step on
  * average, and its output on the second prompt repeats itself (distinct-4 0.3).
  */
-function results(): CompareResults {
+function results(): BenchResults {
   const p = (id: string, s1: number, s2: number, pos: number[], d4: number) => ({
     id,
     suite: 'prose' as const,
@@ -72,7 +76,7 @@ function results(): CompareResults {
   });
   return {
     format: 'space-compare-results',
-    version: 3,
+    version: 4,
     created: '2026-11-22T14:05:09.000Z',
     model: { id: 'toy', threads: 2 },
     suite: 'prose',
@@ -86,7 +90,9 @@ describe('compare configurations', () => {
   it('labels configurations and needs one baseline per temperature', () => {
     expect(configLabel(heads)).toBe('heads k=2, greedy');
     expect(configLabel({ ...heads, drafter: 'heads-tree', tree: 'tree-12', temperature: 0.7 })).toBe('heads-tree tree-12, t=0.7');
-    expect(baselineTemperatures([heads, lookup, { ...heads, k: 3 }])).toEqual([0, 0.7]);
+    const { baselines, baselineIndex } = baselinesFor([heads, lookup, { ...heads, k: 3 }].map((c) => decodeConfigOf(c)));
+    expect(baselines.map((b) => [b.drafter, b.temperature])).toEqual([['none', 0], ['none', 0.7]]);
+    expect(baselineIndex).toEqual([0, 1, 0]);
   });
 
   it('says what is wrong with a row and what would work', () => {
@@ -113,25 +119,26 @@ describe('summary over prompts', () => {
   });
 
   it('gives a row per baseline, then per configuration, with pooled histograms', () => {
-    const rows = summariseCompare(results());
+    const rows = summariseBench(results());
     expect(rows.map((r) => r.label)).toEqual(['autoregressive, greedy', 'autoregressive, t=0.7', 'heads k=2, greedy', 'prompt-lookup k=4, t=0.7']);
     const h = rows[2]!;
     expect(h.speedup).toEqual({ median: 1.5, min: 1.2, max: 1.8 });
     expect(h.acceptance_rate_per_position.map((s) => s!.median)).toEqual([0.7, 0.30000000000000004]);
     expect(h.accept_length_histogram).toEqual([4, 6, 2]);
-    expect(rows[0]!.speedup).toBeNull();
+    // a baseline against itself
+    expect(rows[0]!.speedup).toEqual({ median: 1, min: 1, max: 1 });
   });
 
   it('summarises the step profile, the AR overhead, the pair figures and greedy mismatches', () => {
-    const [base, , h, lookupRow] = summariseCompare(results());
+    const [base, , h, lookupRow] = summariseBench(results());
     expect(base!.ar_overhead).toEqual({ median: 1.3, min: 1.05, max: 1.55 });
     expect(base!.profile.step_ms).toEqual({ median: 4, min: 4, max: 4 });
-    expect(base!.pair.efficiency).toBeNull();
+    expect(base!.efficiency).toBeNull();
     expect(base!.mismatches).toBeNull();
     expect(h!.profile.step_ms).toEqual({ median: 6, min: 4.8, max: 7.2 });
     expect(h!.profile.other_ms!.median).toBeCloseTo(2.5, 12);
-    expect(h!.pair.efficiency).toEqual({ median: 0.75, min: 0.6, max: 0.9 });
-    expect(h!.pair.speedup_bound).toEqual({ median: 2, min: 2, max: 2 });
+    expect(h!.efficiency).toEqual({ median: 0.75, min: 0.6, max: 0.9 });
+    expect(h!.speedup_bound).toEqual({ median: 2, min: 2, max: 2 });
     expect(h!.ar_overhead).toBeNull();
     expect(h!.mismatches).toBe(1);
     expect(lookupRow!.profile.step_ms).toBeNull();
@@ -139,7 +146,7 @@ describe('summary over prompts', () => {
   });
 
   it('states the headline figures for natural outputs, and the collapsed ones apart', () => {
-    const [base, , h] = summariseCompare(results());
+    const [base, , h] = summariseBench(results());
     expect(h!.distinct4).toEqual({ median: 0.55, min: 0.3, max: 0.8 });
     expect(h!.quality).toEqual({ outputs: 2, collapsed: 1, collapsed_share: 0.5 });
     // prose-00 reads naturally (speedup 1.2), prose-01 loops (speedup 1.8)
@@ -155,7 +162,7 @@ describe('summary over prompts', () => {
 describe('results file', () => {
   it('round-trips through JSON', () => {
     const r = results();
-    expect(parseCompareResults(resultsToJson(r), 'x')).toEqual(r);
+    expect(parseBenchResults(resultsToJson(r), 'x')).toEqual(r);
     expect(resultsFileName(r, 'csv')).toBe('compare-toy-prose-20261122-1405.csv');
   });
 
@@ -172,17 +179,17 @@ describe('results file', () => {
   };
 
   it('imports a version 1 file, with the figures versions 2 and 3 added unknown', () => {
-    const r = parseCompareResults(older(1, ['profile', 'ar_overhead', 'pair', 'matches_baseline', 'distinct4']), 'old.json');
-    expect(r.version).toBe(3);
+    const r = parseBenchResults(older(1, ['profile', 'ar_overhead', 'pair', 'matches_baseline', 'distinct4']), 'old.json');
+    expect(r.version).toBe(4);
     expect(r.prompts[0]!.cells[0]).toMatchObject({ speedup: 1.2, profile: null, ar_overhead: null, pair: null, matches_baseline: null, distinct4: null });
-    expect(summariseCompare(r)[2]!.pair.efficiency).toBeNull();
+    expect(summariseBench(r)[2]!.efficiency).toBeNull();
   });
 
   it('imports a version 2 file, with distinct-4 unknown: every output counted natural, the quality figures empty', () => {
-    const r = parseCompareResults(older(2, ['distinct4']), 'v2.json');
-    expect(r.version).toBe(3);
+    const r = parseBenchResults(older(2, ['distinct4']), 'v2.json');
+    expect(r.version).toBe(4);
     expect(r.prompts[1]!.cells[0]).toMatchObject({ speedup: 1.8, pair: { speedup_decode: 1.8 }, distinct4: null });
-    const h = summariseCompare(r)[2]!;
+    const h = summariseBench(r)[2]!;
     expect(h.distinct4).toBeNull();
     expect(h.quality).toEqual({ outputs: 0, collapsed: 0, collapsed_share: null });
     expect(h.natural.prompts).toBe(2);
@@ -191,17 +198,17 @@ describe('results file', () => {
   });
 
   it('refuses a file from a newer page, and a cell without its figures', () => {
-    expect(() => parseCompareResults(JSON.stringify({ ...results(), version: 4 }), 'The file "n.json"')).toThrow(
-      /The file "n.json" is comparison results version 4, newer than this page reads \(1, 2, 3\)/,
+    expect(() => parseBenchResults(JSON.stringify({ ...results(), version: 5 }), 'The file "n.json"')).toThrow(
+      /The file "n.json" is comparison results version 5, newer than this page reads \(1, 2, 3, 4\)/,
     );
     const bad = JSON.parse(resultsToJson(results())) as { prompts: { cells: Record<string, unknown>[] }[] };
     delete bad.prompts[0]!.cells[0]!.pair;
-    expect(() => parseCompareResults(JSON.stringify(bad), 'f')).toThrow(/prompts\.0\.cells\.0\.pair/);
-    expect(() => parseCompareResults(older(3, ['distinct4']), 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.distinct4/);
+    expect(() => parseBenchResults(JSON.stringify(bad), 'f')).toThrow(/prompts\.0\.cells\.0\.pair/);
+    expect(() => parseBenchResults(older(3, ['distinct4']), 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.distinct4/);
   });
 
   it('names the file and the problem for text that is not JSON', () => {
-    expect(() => parseCompareResults('{"format": ', 'The file "a.json"')).toThrow(/The file "a.json" is not valid JSON .*Expected a comparison results file/);
+    expect(() => parseBenchResults('{"format": ', 'The file "a.json"')).toThrow(/The file "a.json" is not valid JSON .*Expected a comparison results file/);
   });
 
   it('lists the fields that are wrong, with their paths', () => {
@@ -210,7 +217,7 @@ describe('results file', () => {
     bad.prompts[1]!.cells[0]!.tokens = -1;
     let message = '';
     try {
-      parseCompareResults(JSON.stringify(bad), 'The file "b.json"');
+      parseBenchResults(JSON.stringify(bad), 'The file "b.json"');
     } catch (e) {
       message = (e as Error).message;
     }
@@ -221,23 +228,74 @@ describe('results file', () => {
   });
 
   it('refuses a trace, an empty comparison, and figures that do not add up', () => {
-    expect(() => parseCompareResults(JSON.stringify({ format: 'space-decode-trace' }), 'f')).toThrow(/decode trace, not comparison results: open it in the Trace stepper/);
-    expect(() => parseCompareResults(JSON.stringify({ ...results(), prompts: [] }), 'f')).toThrow(/no finished prompts/);
+    expect(() => parseBenchResults(JSON.stringify({ format: 'space-decode-trace' }), 'f')).toThrow(/decode trace, not comparison results: open it in the Trace stepper/);
+    expect(() => parseBenchResults(JSON.stringify({ ...results(), prompts: [] }), 'f')).toThrow(/no finished prompts/);
     const short = results();
     short.prompts[0]!.cells.pop();
-    expect(() => parseCompareResults(JSON.stringify(short), 'f')).toThrow(/prompts.0 \(prose-00\) has 1 cells but the file lists 2 configurations/);
+    expect(() => parseBenchResults(JSON.stringify(short), 'f')).toThrow(/prompts.0 \(prose-00\) has 1 cells but the file lists 2 configurations/);
     const noBase = results();
     noBase.prompts[1]!.baselines.pop();
-    expect(() => parseCompareResults(JSON.stringify(noBase), 'f')).toThrow(/no autoregressive baseline at temperature 0.7, which "prompt-lookup k=4, t=0.7"/);
+    expect(() => parseBenchResults(JSON.stringify(noBase), 'f')).toThrow(/no autoregressive baseline at temperature 0.7, which "prompt-lookup k=4, t=0.7"/);
   });
 });
 
-/** The message parseCompareResults throws for `r` changed by `change`, or '' if it accepts it. */
-function refusal(change: (r: CompareResults & Record<string, unknown>) => void): string {
-  const r = results() as CompareResults & Record<string, unknown>;
+describe('results file version 4: what the CLI runs fits too', () => {
+  const topP = { drafter: 'heads', k: 3, temperature: 0.7, topP: 0.9 } as const;
+  /** results() with the CLI's knobs: top-p on one configuration, a repetition penalty on the other, the suites dealt out. */
+  const cliResults = (): BenchResults => {
+    const penalised = benchConfigOf(decodeConfig({ drafter: 'prompt-lookup', k: 4, repetitionPenalty: 1.2, seed: 3, maxTokens: 16 }));
+    const r = results();
+    return {
+      ...r, suite: 'all', configs: [topP, penalised],
+      prompts: r.prompts.map((p) => ({
+        ...p, baselines: [{ temperature: 0.7, topP: 0.9, cell: p.baselines[0]!.cell }, { temperature: 0, repetitionPenalty: 1.2, cell: p.baselines[1]!.cell }],
+      })),
+    };
+  };
+
+  it('keeps only the knobs that differ from the defaults, not the seed or max tokens', () => {
+    expect(cliResults().configs[1]).toEqual({ drafter: 'prompt-lookup', k: 4, repetitionPenalty: 1.2, temperature: 0 });
+    expect(() => benchConfigOf(decodeConfig({ drafter: 'none' }))).toThrow(/'none' is a baseline/);
+  });
+
+  it('round-trips, with a baseline per sampling and the rows carrying the whole DecodeConfig', () => {
+    const r = cliResults();
+    const back = parseBenchResults(resultsToJson(r), 'f');
+    expect(back).toEqual(r);
+    const rows = summariseBench(back);
+    expect(rows.map((x) => x.label)).toEqual([
+      'autoregressive, t=0.7 top-p=0.9', 'autoregressive, repetition-penalty=1.2 greedy', 'heads k=3, t=0.7 top-p=0.9', 'prompt-lookup k=4, repetition-penalty=1.2 greedy',
+    ]);
+    expect(rows[0]!.config).toMatchObject({ drafter: 'none', temperature: 0.7, topP: 0.9, maxTokens: 16 });
+    expect(rows[3]!.config).toMatchObject({ drafter: 'prompt-lookup', k: 4, repetitionPenalty: 1.2, temperature: 0, maxTokens: 16 });
+    expect(rows[2]!.speedup).toEqual({ median: 1.5, min: 1.2, max: 1.8 });
+  });
+
+  it('measures top-p against its own baseline, not the one at the bare temperature', () => {
+    const r = cliResults();
+    for (const p of r.prompts) p.baselines[0] = { temperature: 0.7, cell: p.baselines[0]!.cell };
+    expect(() => parseBenchResults(JSON.stringify(r), 'f')).toThrow(/prompts\.0 \(prose-00\) has an autoregressive baseline at temperature 0\.7 \(baselines\.0\) that no configuration uses/);
+    for (const p of r.prompts) p.baselines.splice(0, 1);
+    expect(() => parseBenchResults(JSON.stringify(r), 'f')).toThrow(/no autoregressive baseline at temperature 0\.7 \(t=0\.7 top-p=0\.9\), which "heads k=3, t=0\.7 top-p=0\.9"/);
+  });
+
+  it('refuses the CLI\'s knobs past their limits, and a version 3 file with suite all', () => {
+    const r = cliResults() as BenchResults & { configs: Record<string, unknown>[] };
+    r.configs[0]!.topP = 0;
+    r.configs[1]!.repetitionPenalty = 50;
+    const m = (() => { try { parseBenchResults(JSON.stringify(r), 'f'); return ''; } catch (e) { return (e as Error).message; } })();
+    expect(m).toMatch(/configs\.0\.topP: expected a top-p above 0 and at most 1, found 0/);
+    expect(m).toMatch(/configs\.1\.repetitionPenalty: expected a repetition penalty from 0\.05 to 10, found 50/);
+    expect(() => parseBenchResults(JSON.stringify({ ...results(), version: 3, suite: 'all' }), 'f')).toThrow(/suite/);
+  });
+});
+
+/** The message parseBenchResults throws for `r` changed by `change`, or '' if it accepts it. */
+function refusal(change: (r: BenchResults & Record<string, unknown>) => void): string {
+  const r = results() as BenchResults & Record<string, unknown>;
   change(r);
   try {
-    parseCompareResults(JSON.stringify(r), 'The file "f.json"');
+    parseBenchResults(JSON.stringify(r), 'The file "f.json"');
     return '';
   } catch (e) {
     return (e as Error).message;
@@ -245,10 +303,10 @@ function refusal(change: (r: CompareResults & Record<string, unknown>) => void):
 }
 
 /** A cell the test writes into by name (the figures as an untyped file would hold them). */
-const loose = (r: CompareResults, prompt: number, cell: number) => r.prompts[prompt]!.cells[cell] as unknown as Record<string, unknown>;
+const loose = (r: BenchResults, prompt: number, cell: number) => r.prompts[prompt]!.cells[cell] as unknown as Record<string, unknown>;
 
 /** The largest comparison the page can run: 12 configurations at k = 32, each at its own temperature, 24 prompts of 256 tokens. */
-function largest(): CompareResults {
+function largest(): BenchResults {
   const third = 1 / 3;
   const temps = Array.from({ length: MAX_CONFIGS }, (_, i) => i * 0.41);
   const spec = cell({
@@ -272,14 +330,14 @@ describe('results file: only what the page can write', () => {
   it('takes the largest comparison the page can run, at under half the size cap', () => {
     const text = resultsToJson(largest());
     expect(text.length).toBeLessThan(MAX_RESULTS_BYTES / 2);
-    expect(parseCompareResults(text, 'f').prompts).toHaveLength(MAX_COMPARE_PROMPTS);
+    expect(parseBenchResults(text, 'f').prompts).toHaveLength(MAX_COMPARE_PROMPTS);
   });
 
   it('refuses a file over the size cap before parsing it, text or File', async () => {
     const padded = `${resultsToJson(results()).trimEnd()}${' '.repeat(MAX_RESULTS_BYTES)}`;
-    expect(() => parseCompareResults(padded, 'The file "big.json"')).toThrow(/The file "big.json" is at least 3\.0 MB; comparison results the page writes are under 3\.0 MB/);
+    expect(() => parseBenchResults(padded, 'The file "big.json"')).toThrow(/The file "big.json" is at least 3\.0 MB; comparison results the page writes are under 3\.0 MB/);
     // not JSON at all: the size is what it hears about, so nothing was parsed
-    expect(() => parseCompareResults('['.repeat(MAX_RESULTS_BYTES + 1), 'f')).toThrow(/is at least 3\.0 MB/);
+    expect(() => parseBenchResults('['.repeat(MAX_RESULTS_BYTES + 1), 'f')).toThrow(/is at least 3\.0 MB/);
     await expect(readResultsFile(new File([padded], 'big.json'))).rejects.toThrow(/The file "big.json" is 3\.0 MB; comparison results the page writes are under 3\.0 MB/);
   });
 
@@ -316,7 +374,7 @@ describe('results file: only what the page can write', () => {
     expect(refusal((r) => (loose(r, 0, 0).profile = { ...profileOf(4), kv_ms: -0.1 }))).toMatch(/prompts\.0\.cells\.0\.profile\.kv_ms: expected a time in ms, 0 or more, found -0\.1/);
     // JSON has no Infinity, but a number too large for a double parses as one
     const huge = resultsToJson(results()).replace('"tokens_per_second": 160', '"tokens_per_second": 1e999');
-    expect(() => parseCompareResults(huge, 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.tokens_per_second: Invalid input: expected number, received Infinity/);
+    expect(() => parseBenchResults(huge, 'f')).toThrow(/prompts\.0\.baselines\.0\.cell\.tokens_per_second: Invalid input: expected number, received Infinity/);
   });
 
   it('refuses k, temperatures, token counts and threads past the controls\' limits', () => {
@@ -357,7 +415,7 @@ describe('CSV export', () => {
   });
 
   it('writes a header and a row per baseline and configuration', () => {
-    const csv = rowsToCsv(summariseCompare(results()));
+    const csv = rowsToCsv(summariseBench(results()));
     const lines = csv.trimEnd().split('\r\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(

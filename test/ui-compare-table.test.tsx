@@ -7,11 +7,12 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 
 import { CompareTable } from '../src/ui/compare/CompareTable.tsx';
-import type { CompareResults } from '../src/ui/compare/results-file.ts';
-import { summariseCompare } from '../src/ui/compare/summary.ts';
-import type { CompareCell, CompareConfig } from '../src/worker/protocol.ts';
+import type { BenchCell } from '../src/engine/bench/cell.ts';
+import type { BenchResults } from '../src/engine/bench/results-file.ts';
+import { summariseBench } from '../src/engine/bench/summary.ts';
+import type { CompareConfig } from '../src/worker/protocol.ts';
 
-const cell = (p: Partial<CompareCell>): CompareCell => ({
+const cell = (p: Partial<BenchCell>): BenchCell => ({
   tokens: 16, stop_reason: 'max_tokens', elapsed_ms: 100, speedup: null, draft_acceptance_rate: null, mean_acceptance_length: null,
   acceptance_rate_per_position: [], target_forwards_per_token: 1, tokens_per_second: 160, alpha: null, gamma: null, cost_coefficient: null,
   predicted_speedup: null, accept_length_histogram: [15], profile: null, ar_overhead: null, pair: null, matches_baseline: null, distinct4: 0.9, ...p,
@@ -20,10 +21,10 @@ const cell = (p: Partial<CompareCell>): CompareCell => ({
 const heads: CompareConfig = { drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 };
 
 /** heads: natural on p0 (1.1×, τ 2), looping on p1 and p2 (3.1×, 2.9×, τ 4.6, 4.4); prompt-lookup loops on all three. */
-function results(): CompareResults {
+function results(): BenchResults {
   const headsRuns = [[0.9, 1.1, 2], [0.2, 3.1, 4.6], [0.3, 2.9, 4.4]] as const;
   return {
-    format: 'space-compare-results', version: 3, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 16,
+    format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 16,
     configs: [heads, { ...heads, drafter: 'prompt-lookup' }],
     prompts: headsRuns.map(([d4, s, tau], i) => ({
       id: `p${i}`, suite: 'prose' as const,
@@ -34,7 +35,7 @@ function results(): CompareResults {
 }
 
 describe('Compare table', () => {
-  const html = renderToStaticMarkup(<CompareTable rows={summariseCompare(results())} />);
+  const html = renderToStaticMarkup(<CompareTable rows={summariseBench(results())} />);
   const row = (key: string) => html.match(new RegExp(`<tr data-row="${key}"[^]*?</tr>`))![0];
 
   it('has distinct-4 and collapsed columns, and says the headline is over natural outputs', () => {

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../src/engine/index.ts';
 import { nodeFiles } from '../src/engine/runtime/node-files.ts';
 import { loadPromptSuites, type PromptSuites } from '../src/engine/bench/suites.ts';
-import { parseCompareResults, RESULTS_VERSION } from '../src/ui/compare/results-file.ts';
-import { acceptLengthHistogram, compareRun } from '../src/worker/compare-run.ts';
+import { acceptLengthHistogram } from '../src/engine/bench/cell.ts';
+import { parseBenchResults, RESULTS_VERSION } from '../src/engine/bench/results-file.ts';
+import { compareRun } from '../src/worker/compare-run.ts';
 import type { RunControl } from '../src/worker/decode-run.ts';
 import { measureCost } from '../src/worker/measure-cost.ts';
 import type { CompareSettings, WorkerResponse } from '../src/worker/protocol.ts';
@@ -83,7 +84,7 @@ describe('compare job', () => {
     }
     // what the worker posts is what the results file accepts, field by field
     const file = { format: 'space-compare-results', version: RESULTS_VERSION, created: '2026-12-01T00:00:00Z', model: { id: 'test', threads: 1 }, suite: 'repetitive', max_tokens: 6, configs: settings.configs, prompts };
-    expect(parseCompareResults(JSON.stringify(file), 'worker output').prompts).toEqual(prompts);
+    expect(parseBenchResults(JSON.stringify(file), 'worker output').prompts).toEqual(prompts);
     expect(msgs.at(-1)).toEqual({ status: 'compare-complete', requestId: 5, stopped: false, stepsAfterStop: null });
     expect(msgs.every((m) => !('requestId' in m) || m.requestId === 5)).toBe(true);
   });

@@ -1,7 +1,6 @@
 /**
- * The bench's figures and how they are shown: per-prompt figures summarised as median and
- * min-max over prompts (medians, because one prompt that hits EOS early or a GC pause
- * should not move the headline), rendered as an aligned text table or Markdown, plus
+ * The bench's rows (engine/bench/summary.ts: medians and min-max over prompts) rendered as
+ * an aligned text table or Markdown, for `npm run bench` and `npm run bench:browser`, plus
  * the environment a reader needs to trust or reproduce the numbers. The headline table
  * is over natural outputs; outputs that repeat themselves (collapsed, distinct-4 < 0.5,
  * engine/text-quality.ts) are counted in it and their figures given apart, because
@@ -11,47 +10,10 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 
-import type { Headline, StepProfile } from '../engine/bench/figures.ts';
+import type { BenchRow, Spread } from '../engine/bench/summary.ts';
 import type { CostCurve, KvKeepCost } from '../engine/runtime/cost-probe.ts';
-import { spread, type Spread } from '../engine/trace/metrics.ts';
 import { COLLAPSED_BELOW, mostlyCollapsed, type QualityFigures } from '../engine/bench/text-quality.ts';
 import { REPO_ROOT } from './model-arg.ts';
-
-export { spread, type Spread };
-
-/** One table row: what ran and its figures over prompts (the top-level ones over every prompt). */
-export interface BenchRow {
-  label: string;
-  drafter: string;
-  shape: string;
-  sampling: string;
-  lossy: boolean;
-  draft_acceptance_rate: Spread | null;
-  mean_acceptance_length: Spread | null;
-  acceptance_rate_per_position: (Spread | null)[];
-  target_forwards_per_token: Spread | null;
-  tokens_per_second: Spread | null;
-  speedup: Spread | null;
-  /** Leviathan et al.'s predicted speedup from alpha, gamma and the measured cost ratio c (chains only). */
-  predicted_speedup: Spread | null;
-  /** Per decode step, ms (bench-figures.ts StepProfile), median over prompts. */
-  profile: Record<keyof StepProfile, Spread | null>;
-  /** Baselines: AR wall time per step / bare session.run per step. */
-  ar_overhead: Spread | null;
-  /** Speculative rows: decode-phase speedup, the bound tau * t(1) / (t_draft + t_verify), their ratio. */
-  speedup_decode: Spread | null;
-  speedup_bound: Spread | null;
-  efficiency: Spread | null;
-  /** Greedy lossless configs only: prompts whose tokens differ from autoregressive decoding (should be 0). */
-  mismatches?: number;
-  /** The outputs' distinct-4 over every prompt, and how many collapsed (distinct-4 < 0.5). */
-  distinct4: Spread | null;
-  quality: QualityFigures;
-  /** The headline figures over the natural (not collapsed) outputs: what the tables lead with. */
-  natural: Headline;
-  /** The same over the collapsed outputs, stated apart. */
-  collapsed: Headline;
-}
 
 export interface Environment {
   date: string;
@@ -86,7 +48,7 @@ const part = (all: Spread | null, run: Spread | null) => (all ? `${med(all)}${ru
 
 const HEADERS = [
   'drafter', 'k / tree', 'sampling', 'distinct-4', 'collapsed', 'accept rate', 'τ', 'accept per position', 'fwd/token', 'tokens/s',
-  'speedup (min–max)', 'decode speedup (min–max)', 'predicted',
+  'end-to-end speedup (min–max)', 'decode speedup (min–max)', 'predicted',
 ];
 
 /** '2 of 16'; '–' when no output's distinct-4 is known. */
@@ -106,7 +68,7 @@ function cells(r: BenchRow): string[] {
   ];
 }
 
-const COLLAPSED_HEADERS = ['drafter', 'k / tree', 'sampling', 'collapsed', 'distinct-4', 'accept rate', 'τ', 'speedup (min–max)', 'decode speedup (min–max)'];
+const COLLAPSED_HEADERS = ['drafter', 'k / tree', 'sampling', 'collapsed', 'distinct-4', 'accept rate', 'τ', 'end-to-end speedup (min–max)', 'decode speedup (min–max)'];
 
 /** The collapsed outputs' figures, for the rows that have any. */
 function collapsedCells(r: BenchRow): string[] {
@@ -148,7 +110,7 @@ const NOTES = [
   'distinct-4: unique / all token 4-grams of each output, median over every prompt; collapsed: outputs with distinct-4 < 0.5',
   '(they repeat themselves), of all prompts. The other columns (and the speedup targets) are over the natural outputs only;',
   'the collapsed ones are given apart below.',
-  'Medians over prompts. speedup: tokens/s against autoregressive decoding (drafter none, same sampling) on the same prompt,',
+  'Medians over prompts. end-to-end speedup: tokens/s against autoregressive decoding (drafter none, same sampling) on the same prompt,',
   'prefill included; decode speedup: the same after the prefill step (ms per token of the decode phase).',
   'accept rate: accepted / drafted tokens; τ: mean acceptance length, 1 + accepted / drafts (tokens per drafted step);',
   'accept per position: share of drafts whose i-th drafted token was accepted; fwd/token: target forwards per new token.',

@@ -48,7 +48,8 @@ import type {
   StepRecord,
   StopReason,
 } from '../engine/index.ts';
-import type { PairFigures, RunCost, StepProfile } from '../engine/bench/figures.ts';
+import type { RunCost } from '../engine/bench/figures.ts';
+import type { BenchPrompt } from '../engine/bench/results-file.ts';
 import type { DecodeConfig } from '../engine/decoding/decode-config.ts';
 import type { PositionCheck } from '../engine/bench/dist-check.ts';
 import type { PromptSuites, SuiteName } from '../engine/bench/suites.ts';
@@ -172,49 +173,6 @@ export interface CompareSettings {
   configs: CompareConfig[];
 }
 
-/**
- * What one decode of one prompt measured, under the names of engine/metrics.ts (vLLM's and
- * Leviathan's; docs/trace-format.md defines them). Drafter-only figures are null for a baseline.
- */
-export interface CompareCell {
-  tokens: number;
-  stop_reason: StopReason;
-  elapsed_ms: number;
-  /** Tokens/s over the autoregressive baseline's on the same prompt at the same temperature; null for a baseline. */
-  speedup: number | null;
-  draft_acceptance_rate: number | null;
-  mean_acceptance_length: number | null;
-  /** [k_max] share of drafted steps whose i-th draft was accepted. */
-  acceptance_rate_per_position: number[];
-  target_forwards_per_token: number | null;
-  tokens_per_second: number | null;
-  alpha: number | null;
-  gamma: number | null;
-  cost_coefficient: number | null;
-  predicted_speedup: number | null;
-  /** [a] = decode steps that accepted a drafted tokens (0: only the target's own token). */
-  accept_length_histogram: number[];
-  /** Mean ms per decode step of each phase (engine/bench-figures.ts); null without decode steps. */
-  profile: StepProfile | null;
-  /** Baselines only: wall time per decode step over the bare session.run per step. */
-  ar_overhead: number | null;
-  /** Configurations only: decode-phase speedup against the bound the runtime's forward times allow. */
-  pair: PairFigures | null;
-  /** Greedy configurations only: whether the tokens equal the baseline's (lossless means always). */
-  matches_baseline: boolean | null;
-  /** The output's unique / all token 4-grams (engine/text-quality.ts; below 0.5 it repeats itself); null when unknown (an older results file). */
-  distinct4: number | null;
-}
-
-/** One prompt of a comparison: its baselines (one per temperature in use) and a cell per configuration. */
-export interface ComparePrompt {
-  id: string;
-  suite: SuiteName;
-  baselines: { temperature: number; cell: CompareCell }[];
-  /** cells[j] is configs[j]'s. */
-  cells: CompareCell[];
-}
-
 /** t(n): the median time of a bare target forward over n new tokens, with the spread of the runs. */
 export interface CostPoint {
   n: number;
@@ -287,7 +245,7 @@ export type WorkerResponse =
       /** e.g. 'autoregressive, greedy' or 'heads k=3, greedy'. */
       label: string;
     }
-  | { status: 'compare-prompt'; requestId: number; prompt: ComparePrompt }
+  | { status: 'compare-prompt'; requestId: number; prompt: BenchPrompt }
   | { status: 'compare-complete'; requestId: number; stopped: boolean; stepsAfterStop: number | null }
   | { status: 'cost-progress'; requestId: number; done: number; total: number }
   | {

@@ -1,16 +1,12 @@
 /**
  * The browser bench's figures (pure: bench-browser.ts drives the page, this turns what it
- * measured into tables): --configs specs as the Compare view's rows, the Compare view's
- * results as the Node bench's rows (src/cli/bench-report.ts, so both print the same table),
- * and the cold loads' first-token latency as medians with min–max.
+ * measured into tables): --configs specs as the Compare view's rows, and the cold loads'
+ * first-token latency as medians with min–max. The comparison's rows are the Node bench's
+ * (engine/bench/summary.ts), so both print the same table.
  */
 import { UsageError } from '../../src/cli/args.ts';
-import type { BenchRow } from '../../src/cli/bench-report.ts';
-import type { Headline } from '../../src/engine/bench/figures.ts';
 import type { DecodeConfig } from '../../src/engine/decoding/decode-config.ts';
 import { spread, type Spread } from '../../src/engine/trace/metrics.ts';
-import type { CompareResults } from '../../src/ui/compare/results-file.ts';
-import { summariseCompare } from '../../src/ui/compare/summary.ts';
 import type { CompareConfig } from '../../src/worker/protocol.ts';
 
 /** Performance target 5: the first generated token within this long of opening the page. */
@@ -40,38 +36,6 @@ export function compareConfigOf(cfg: DecodeConfig, numHeads: number): CompareCon
     tree: cfg.tree ?? 'tree-8',
     temperature: cfg.temperature,
   };
-}
-
-const ONE: Spread = { median: 1, min: 1, max: 1 };
-
-/** The Compare view's results as the Node bench's table rows: baselines first, then each configuration. */
-export function benchRowsOf(results: CompareResults): BenchRow[] {
-  // a baseline's speedup is 1 by definition, wherever it has prompts (the page leaves it null)
-  const base = (h: Headline): Headline => ({ ...h, speedup: h.prompts ? ONE : null });
-  return summariseCompare(results).map((r) => ({
-    label: r.label,
-    drafter: r.drafter,
-    shape: r.shape,
-    sampling: r.sampling,
-    lossy: false,
-    draft_acceptance_rate: r.draft_acceptance_rate,
-    mean_acceptance_length: r.mean_acceptance_length,
-    acceptance_rate_per_position: r.acceptance_rate_per_position,
-    target_forwards_per_token: r.target_forwards_per_token,
-    tokens_per_second: r.tokens_per_second,
-    speedup: r.config ? r.speedup : ONE,
-    predicted_speedup: r.predicted_speedup,
-    profile: r.profile,
-    ar_overhead: r.ar_overhead,
-    speedup_decode: r.pair.speedup_decode,
-    speedup_bound: r.pair.speedup_bound,
-    efficiency: r.pair.efficiency,
-    ...(r.mismatches !== null ? { mismatches: r.mismatches } : {}),
-    distinct4: r.distinct4,
-    quality: r.quality,
-    natural: r.config ? r.natural : base(r.natural),
-    collapsed: r.config ? r.collapsed : base(r.collapsed),
-  }));
 }
 
 /** One cold page load: times in ms from navigation start (the page's performance.timeOrigin). */

@@ -24,9 +24,10 @@ import { parseConfigList } from '../../src/cli/bench-configs.ts';
 import { environment, textTable } from '../../src/cli/bench-report.ts';
 import { SUITE_NAMES, type SuiteName } from '../../src/engine/bench/suites.ts';
 import { MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from '../../src/ui/compare/configs.ts';
-import { parseCompareResults, type CompareResults } from '../../src/ui/compare/results-file.ts';
+import { parseBenchResults, type BenchResults } from '../../src/engine/bench/results-file.ts';
+import { summariseBench } from '../../src/engine/bench/summary.ts';
 import type { CompareConfig } from '../../src/worker/protocol.ts';
-import { benchRowsOf, coldSummary, coldTable, compareConfigOf, type ColdLoad, type LoadPhase } from './bench-browser-report.ts';
+import { coldSummary, coldTable, compareConfigOf, type ColdLoad, type LoadPhase } from './bench-browser-report.ts';
 import { launchChromium, ROOT, serveSite, watchErrors } from './harness.ts';
 
 const USAGE = `Usage: npm run bench:browser -- [flags]
@@ -182,7 +183,7 @@ async function fillCompare(page: Page, configs: readonly CompareConfig[], suite:
 }
 
 /** Checks the page ran what was asked (the form is the only way in, so a mismatch is a bug here). */
-function checkRan(r: CompareResults, configs: readonly CompareConfig[], suite: SuiteName, prompts: number, maxTokens: number): void {
+function checkRan(r: BenchResults, configs: readonly CompareConfig[], suite: SuiteName, prompts: number, maxTokens: number): void {
   const want = JSON.stringify({ configs, suite, prompts, maxTokens });
   const got = JSON.stringify({ configs: r.configs, suite: r.suite, prompts: r.prompts.length, maxTokens: r.max_tokens });
   if (want !== got) throw new Error(`the page ran something else than asked:\n  asked ${want}\n  ran   ${got}\nThe Compare view's form and bench-browser.ts fillCompare disagree; fix fillCompare.`);
@@ -196,7 +197,7 @@ interface Runtime {
 }
 
 /** Opens the page, waits for ready and for the start-up runtime measurement to settle, and runs the comparison. */
-async function compareInPage(browser: Browser, url: string, configs: CompareConfig[], suite: SuiteName, prompts: number, maxTokens: number): Promise<{ results: CompareResults; runtime: Runtime }> {
+async function compareInPage(browser: Browser, url: string, configs: CompareConfig[], suite: SuiteName, prompts: number, maxTokens: number): Promise<{ results: BenchResults; runtime: Runtime }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -235,7 +236,7 @@ async function compareInPage(browser: Browser, url: string, configs: CompareConf
   }
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="compare-export-json"]')]);
   const path = await download.path();
-  const results = parseCompareResults(readFileSync(path, 'utf8'), 'The Compare view\'s JSON export');
+  const results = parseBenchResults(readFileSync(path, 'utf8'), 'The Compare view\'s JSON export');
   checkRan(results, configs, suite, prompts, maxTokens);
   if (errors.length) throw new Error(`the page reported errors during the comparison:\n${errors.join('\n')}`);
   await context.close();
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
       );
     }
 
-    let compare: { results: CompareResults; runtime: Runtime } | null = null;
+    let compare: { results: BenchResults; runtime: Runtime } | null = null;
     if (!f['cold-only']) {
       const browser = await launch();
       try {
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
         await browser.close();
       }
     }
-    const rows = compare ? benchRowsOf(compare.results) : [];
+    const rows = compare ? summariseBench(compare.results) : [];
     const env = { ...environment(argv), command: ['npm run bench:browser --', ...argv].join(' '), browser: browserName };
     const report = {
       ...env,

@@ -9,12 +9,12 @@ import { Bar, BarChart, CartesianGrid, ErrorBar, LabelList, Line, LineChart, Ref
 import { ChartFigure, ChartPatterns, markerDot, SeriesLegend } from '../charts/ChartParts.tsx';
 import { CLAIM_COLOUR, patternId, seriesStyle } from '../charts/palette.ts';
 import { CLAIM } from '../simulator/speedup-model.ts';
-import type { CompareRow } from './summary.ts';
+import type { BenchRow } from '../../engine/bench/summary.ts';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const NO_ANIMATION = { isAnimationActive: false } as const;
 
-function AcceptanceCurves({ rows }: { rows: readonly CompareRow[] }) {
+function AcceptanceCurves({ rows }: { rows: readonly BenchRow[] }) {
   const depth = Math.max(0, ...rows.map((r) => r.acceptance_rate_per_position.length));
   const data = Array.from({ length: depth }, (_, i) => {
     const point: Record<string, number | null> = { position: i + 1 };
@@ -42,7 +42,7 @@ function AcceptanceCurves({ rows }: { rows: readonly CompareRow[] }) {
   );
 }
 
-function AcceptHistogram({ rows }: { rows: readonly CompareRow[] }) {
+function AcceptHistogram({ rows }: { rows: readonly BenchRow[] }) {
   const width = Math.max(0, ...rows.map((r) => r.accept_length_histogram.length));
   const data = Array.from({ length: width }, (_, a) => {
     const point: Record<string, number> = { accepted: a };
@@ -73,7 +73,7 @@ function AcceptHistogram({ rows }: { rows: readonly CompareRow[] }) {
   );
 }
 
-function SpeedupBars({ rows }: { rows: readonly CompareRow[] }) {
+function SpeedupBars({ rows }: { rows: readonly BenchRow[] }) {
   const data = rows.map(({ label, natural: { speedup: s, predicted_speedup: p } }) => ({
     label,
     measured: s?.median ?? null,
@@ -115,8 +115,8 @@ function SpeedupBars({ rows }: { rows: readonly CompareRow[] }) {
   );
 }
 
-export function CompareCharts({ rows }: { rows: readonly CompareRow[] }) {
-  const configs = rows.filter((r) => r.config !== null);
+export function CompareCharts({ rows }: { rows: readonly BenchRow[] }) {
+  const configs = rows.filter((r) => r.drafter !== 'none');
   if (configs.length === 0) return null;
   return (
     <div className="charts">

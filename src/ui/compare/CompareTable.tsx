@@ -12,7 +12,7 @@ import type { ReactNode } from 'react';
 import { COLLAPSED_BELOW, mostlyCollapsed } from '../../engine/bench/text-quality.ts';
 import { AR_OVERHEAD_TARGET, EFFICIENCY_TARGET } from '../profile.ts';
 import { CLAIM } from '../simulator/speedup-model.ts';
-import type { CompareRow, Spread } from './summary.ts';
+import type { BenchRow, Spread } from '../../engine/bench/summary.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const fix = (d: number) => (x: number) => x.toFixed(d);
@@ -29,8 +29,8 @@ function Cell({ s, f = fix(2), unit = '' }: { s: Spread | null; f?: (x: number) 
   );
 }
 
-function SpeedupCell({ row }: { row: CompareRow }) {
-  if (!row.config) return <td className="num muted">1× (baseline)</td>;
+function SpeedupCell({ row }: { row: BenchRow }) {
+  if (row.drafter === 'none') return <td className="num muted">1× (baseline)</td>;
   const s = row.natural.speedup;
   const loops = row.collapsed.speedup;
   if (!s && loops) {
@@ -52,11 +52,11 @@ function SpeedupCell({ row }: { row: CompareRow }) {
 }
 
 /** Under a row's label: how its collapsed outputs did, and a plain warning when they are most of them. */
-function CollapsedNote({ row }: { row: CompareRow }) {
+function CollapsedNote({ row }: { row: BenchRow }) {
   const c = row.collapsed;
   if (c.prompts === 0) return null;
   const tau = c.mean_acceptance_length ? `, τ ${c.mean_acceptance_length.median.toFixed(2)}` : '';
-  const speedup = row.config && c.speedup ? `, speedup ${c.speedup.median.toFixed(2)}×` : '';
+  const speedup = row.drafter !== 'none' && c.speedup ? `, speedup ${c.speedup.median.toFixed(2)}×` : '';
   return (
     <small className="range" data-testid="collapsed-note">
       {mostlyCollapsed(row.quality) && (
@@ -72,7 +72,7 @@ function CollapsedNote({ row }: { row: CompareRow }) {
   );
 }
 
-export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
+export function CompareTable({ rows }: { rows: readonly BenchRow[] }) {
   return (
     <div className="table-scroll" tabIndex={0} role="region" aria-label="Comparison table (scrolls sideways)">
       <table className="compare-table" data-testid="compare-table" data-rows={rows.length}>
@@ -100,7 +100,7 @@ export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.key} data-row={r.key} className={r.config ? undefined : 'baseline-row'}>
+            <tr key={r.key} data-row={r.key} className={r.drafter === 'none' ? 'baseline-row' : undefined}>
               <th scope="row">
                 {r.label}
                 {r.mismatches ? <> <span className="badge-slow" data-mismatches={r.mismatches}>⚠ {r.mismatches} prompt{r.mismatches === 1 ? '' : 's'} differ from autoregressive</span></> : null}
@@ -121,8 +121,8 @@ export function CompareTable({ rows }: { rows: readonly CompareRow[] }) {
               <Cell s={r.natural.predicted_speedup} unit="×" />
               <Cell s={r.profile.step_ms} />
               <Cell s={r.ar_overhead} unit="×" />
-              <Cell s={r.pair.speedup_bound} unit="×" />
-              <Cell s={r.pair.efficiency} />
+              <Cell s={r.speedup_bound} unit="×" />
+              <Cell s={r.efficiency} />
             </tr>
           ))}
         </tbody>

@@ -9,7 +9,7 @@ import type { DrafterName } from '../../engine/drafters/types.ts';
 import type { DefaultTreeName } from '../../engine/decoding/tree.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { RunSettings, RunSummary } from '../../worker/protocol.ts';
-import type { CompareRow } from '../compare/summary.ts';
+import type { BenchRow } from '../../engine/bench/summary.ts';
 import { MACHINE_PRESETS, measuredCost, rooflineMs, type MachineId, type Roofline } from './cost-model.ts';
 import { importFigures, labelSetLabel, type VllmImport } from './vllm-metrics.ts';
 
@@ -30,7 +30,7 @@ export interface Profile {
 export interface ProfileInputs {
   runSettings: RunSettings | null;
   runResult: RunSummary | null;
-  rows: readonly CompareRow[] | null;
+  rows: readonly BenchRow[] | null;
   vllm: VllmImport | null;
   alpha: number;
 }
@@ -65,7 +65,7 @@ export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: Profil
     });
   }
   for (const r of rows ?? []) {
-    if (!r.config || !isChainDrafter(r.config.drafter) || r.acceptance_rate_per_position.length === 0) continue;
+    if (!isChainDrafter(r.drafter) || r.acceptance_rate_per_position.length === 0) continue;
     out.push({
       id: `compare:${r.key}`,
       label: `Compare: ${r.label} (median of ${r.prompts} prompt${r.prompts === 1 ? '' : 's'})`,
@@ -73,7 +73,7 @@ export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: Profil
       alpha: r.alpha?.median ?? null,
       c: r.cost_coefficient?.median ?? null,
       tau: r.mean_acceptance_length?.median ?? null,
-      drafter: r.config.drafter,
+      drafter: r.drafter,
     });
   }
   const v = vllmProfile(vllm);
@@ -86,8 +86,9 @@ export function profilesOf({ runSettings, runResult, rows, vllm, alpha }: Profil
 export function treeTaus({ runSettings, runResult, rows }: ProfileInputs): Partial<Record<DefaultTreeName, { tau: number; from: string }>> {
   const out: Partial<Record<DefaultTreeName, { tau: number; from: string }>> = {};
   for (const r of rows ?? []) {
-    if (r.config && DRAFTERS[r.config.drafter].shape === 'tree' && r.mean_acceptance_length && !out[r.config.tree]) {
-      out[r.config.tree] = { tau: r.mean_acceptance_length.median, from: `Compare, ${r.sampling}` };
+    const tree = r.config.tree;
+    if (DRAFTERS[r.drafter].shape === 'tree' && typeof tree === 'string' && r.mean_acceptance_length && !out[tree]) {
+      out[tree] = { tau: r.mean_acceptance_length.median, from: `Compare, ${r.sampling}` };
     }
   }
   if (runSettings && DRAFTERS[runSettings.drafter].shape === 'tree' && runResult?.metrics.mean_acceptance_length && !out[runSettings.tree]) {

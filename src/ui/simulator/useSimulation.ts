@@ -6,7 +6,7 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_TREES, type DefaultTreeName } from '../../engine/decoding/tree.ts';
-import { summariseCompare } from '../compare/summary.ts';
+import { summariseBench } from '../../engine/bench/summary.ts';
 import { useStore } from '../store/index.ts';
 import { costChoice, profilesOf, treeTaus, type CostChoice, type Profile } from './profiles.ts';
 import { acceptanceProfile, alphaFor, CLAIM, MAX_SIM_K, optimum, project, stepCost, treeCost, type Projection } from './speedup-model.ts';
@@ -54,7 +54,7 @@ export function useSimulation(): Simulation {
   const runSettings = useStore((s) => s.run.settings);
   const runResult = useStore((s) => s.run.spec.result);
   const results = useStore((s) => s.compare.results);
-  const rows = useMemo(() => (results && results.prompts.length > 0 ? summariseCompare(results) : null), [results]);
+  const rows = useMemo(() => (results && results.prompts.length > 0 ? summariseBench(results) : null), [results]);
   const vllm = useStore((s) => s.simulator.vllm);
 
   return useMemo(() => {

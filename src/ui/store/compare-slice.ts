@@ -8,7 +8,7 @@
 import type { StateCreator } from 'zustand';
 import type { CompareConfig, CompareSettings, WorkerResponse } from '../../worker/protocol.ts';
 import { COMPARE_PRESETS, DEFAULT_COMPARE, MAX_CONFIGS, nextConfig } from '../compare/configs.ts';
-import { RESULTS_FORMAT, RESULTS_VERSION, type CompareResults } from '../compare/results-file.ts';
+import { RESULTS_FORMAT, RESULTS_VERSION, type BenchResults } from '../../engine/bench/results-file.ts';
 import type { UiState } from './index.ts';
 
 export type CompareStatus = 'idle' | 'running' | 'done' | 'stopped' | 'error';
@@ -27,7 +27,7 @@ export interface CompareState {
   status: CompareStatus;
   requestId: number;
   progress: CompareProgress | null;
-  results: CompareResults | null;
+  results: BenchResults | null;
   /** Where the results on show come from: this page's comparison, or a file. */
   source: { kind: 'run' } | { kind: 'import'; name: string } | null;
   stepsAfterStop: number | null;
@@ -45,7 +45,7 @@ export interface CompareSlice {
   /** Clears the last results and returns the id and settings to send with the `compare` message. */
   startCompare: () => { requestId: number; settings: CompareSettings };
   failCompare: (message: string) => void;
-  showResults: (results: CompareResults, fileName: string) => void;
+  showResults: (results: BenchResults, fileName: string) => void;
   setCompareImportError: (message: string | null) => void;
 }
 
@@ -81,7 +81,7 @@ export const createCompareSlice: StateCreator<UiState, [], [], CompareSlice> = (
       const s = get();
       const requestId = s.compare.requestId + 1;
       const settings = s.compare.settings;
-      const results: CompareResults = {
+      const results: BenchResults = {
         format: RESULTS_FORMAT,
         version: RESULTS_VERSION,
         created: new Date().toISOString(),

@@ -12,7 +12,7 @@
  * The UI imports engine modules that are plain data (drafters/types.ts, tree.ts,
  * processors.ts), never engine/index.ts, which would pull onnxruntime-web into the page's bundle.
  */
-import { ACCEPTANCES, DECODE_DEFAULTS } from '../../engine/decoding/decode-config.ts';
+import { ACCEPTANCES, DECODE_DEFAULTS, MAX_TEMPERATURE } from '../../engine/decoding/decode-config.ts';
 import { DEFAULT_DRAFTER, DRAFTER_NAMES, MAX_DEPTH, maxK, usesKnob, type DrafterLimits } from '../../engine/drafters/registry.ts';
 import { DEFAULT_TREE } from '../../engine/drafters/settings.ts';
 import type { DrafterName } from '../../engine/drafters/types.ts';
@@ -25,7 +25,7 @@ export type Settings = RunSettings;
 export const DEFAULT_PROMPT = 'In the beginning God created the heaven and the earth.';
 export const MAX_TOKENS_LIMIT = 1024;
 export const MAX_PROMPT_CHARS = 8000;
-export { MAX_TEMPERATURE } from '../../engine/decoding/decode-config.ts';
+export { MAX_TEMPERATURE };
 export const TREE_NAMES = Object.keys(DEFAULT_TREES) as DefaultTreeName[];
 
 /**

@@ -11,8 +11,9 @@ import { CompareControls } from '../compare/CompareControls.tsx';
 import { CompareTable } from '../compare/CompareTable.tsx';
 import { ProfileBars } from '../components/ProfileBars.tsx';
 import { medianProfile } from '../profile.ts';
-import { readResultsFile, resultsFileName, resultsToJson, rowsToCsv } from '../compare/results-file.ts';
-import { summariseCompare } from '../compare/summary.ts';
+import { readResultsFile, resultsFileName, resultsToJson } from '../../engine/bench/results-file.ts';
+import { rowsToCsv } from '../../engine/bench/results-csv.ts';
+import { summariseBench } from '../../engine/bench/summary.ts';
 import { useStore } from '../store/index.ts';
 import { downloadText } from '../trace-file.ts';
 import type { EngineHandle } from '../useEngine.ts';
@@ -22,7 +23,7 @@ function ResultFiles() {
   const results = useStore((s) => s.compare.results);
   const running = useStore((s) => s.compare.status === 'running');
   const importError = useStore((s) => s.compare.importError);
-  const rows = useMemo(() => (results ? summariseCompare(results) : []), [results]);
+  const rows = useMemo(() => (results ? summariseBench(results) : []), [results]);
   const { showResults, setCompareImportError } = useStore.getState();
   const has = !!results && results.prompts.length > 0;
   const onFile = async (file: File | undefined) => {
@@ -107,7 +108,7 @@ function CompareError() {
 
 function Results() {
   const results = useStore((s) => s.compare.results);
-  const rows = useMemo(() => (results ? summariseCompare(results) : []), [results]);
+  const rows = useMemo(() => (results ? summariseBench(results) : []), [results]);
   if (!results || results.prompts.length === 0) return null;
   return (
     <>
