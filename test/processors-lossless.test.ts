@@ -3,7 +3,8 @@
  *  - Sampling, exactly: on a hand-built target, draft model and heads (helpers/table-lm.ts),
  *    every random decision of a 3-token decode is enumerated through the real loop, and the
  *    law of the tokens equals the autoregressive law with the processors applied, for a
- *    sampled chain (draft model), a tree (heads-tree) and the deterministic drafters; with the
+ *    sampled chain (draft model, EAGLE), a tree (heads-tree, EAGLE's dynamic tree) and the
+ *    deterministic drafters; with the
  *    drafter's q computed without the processors, it does not.
  *  - Greedy, on the real model: every drafter, several k and the default trees emit the
  *    autoregressive tokens under repetition_penalty, no_repeat_ngram_size and both.
@@ -93,7 +94,7 @@ describe('sampling with processors keeps the autoregressive law (exact enumerati
   for (const seed of [1, 2]) {
     for (const { name: sname, s } of SAMPLING) {
       for (const { name: pname, p } of PROCESSORS) {
-        it(`seed ${seed}, ${sname}, ${pname}: draft-model chain, heads-tree, heads chain, prompt-lookup`, async () => {
+        it(`seed ${seed}, ${sname}, ${pname}: draft-model and eagle chains, heads-tree and eagle-tree, heads chain, prompt-lookup`, async () => {
           const model = tableModel(seed, V);
           const want = autoregressiveLaw(logitsTable(seed, V), p, s);
           // the processors really change the law here, so equality below says something
@@ -103,6 +104,8 @@ describe('sampling with processors keeps the autoregressive law (exact enumerati
             { drafter: 'draft-model', k: 2 },
             { drafter: 'heads-tree', tree: SMALL_TREE },
             { drafter: 'heads', k: 2 },
+            { drafter: 'eagle', k: 2 },
+            { drafter: 'eagle-tree', k: 2, branch: 2, draftTokens: 4 },
             { drafter: 'prompt-lookup', k: 2 },
             { drafter: 'none' },
           ];
@@ -178,7 +181,8 @@ describe('greedy with processors: speculative equals autoregressive on the real 
     it(`${name}: every drafter, k 1 and K, and the default trees`, async () => {
       const K = model.config.heads.num_heads;
       const configs: DrafterSettings[] = [{ drafter: 'none' }];
-      for (const k of [1, K]) configs.push({ drafter: 'heads', k }, { drafter: 'draft-model', k }, { drafter: 'prompt-lookup', k });
+      for (const k of [1, K]) configs.push({ drafter: 'heads', k }, { drafter: 'eagle', k }, { drafter: 'draft-model', k }, { drafter: 'prompt-lookup', k });
+      configs.push({ drafter: 'eagle-tree' }, { drafter: 'eagle-tree', k: 3, branch: 3, draftTokens: 9 });
       // the chain-* trees draft what heads k = 1..4 does
       for (const tree of Object.keys(DEFAULT_TREES) as DefaultTreeName[]) {
         if (!tree.startsWith('chain-')) configs.push({ drafter: 'heads-tree', tree });

@@ -46,7 +46,8 @@ class TokenCache {
   release() {}
 }
 
-/** A causal LM whose row t's logits are table(the tokens row t attends to); hidden [T, 1] = the row's last token. */
+/** A causal LM whose row t's logits are table(the tokens row t attends to); hidden [T, 1] = the row's last token.
+ *  As an EAGLE head it ignores the features it is fed: its rows still see what the drafter's bias lets them. */
 export class TableLM {
   runMs = 0;
   runs = 0;
@@ -100,8 +101,10 @@ export class TableHeads {
   }
 }
 
-/** A model with a target, a draft model and heads over V tokens (BOS = 0; EOS = V - 1, for stopAtEos false). */
-export function tableModel(seed: number, V: number, numHeads = 3): Pick<LoadedModel, 'id' | 'base' | 'tokenizer' | 'config' | 'heads' | 'draftModel'> {
+type TableParts = Pick<LoadedModel, 'id' | 'base' | 'tokenizer' | 'config' | 'heads' | 'draftModel' | 'eagle'>;
+
+/** A model with a target, a draft model, heads and an EAGLE head over V tokens (BOS = 0; EOS = V - 1, for stopAtEos false). */
+export function tableModel(seed: number, V: number, numHeads = 3): TableParts {
   const letters = (ids: readonly number[]) => ids.map((i) => String.fromCharCode(97 + i)).join('');
   const tokenizer = {
     vocabSize: V,
@@ -117,9 +120,10 @@ export function tableModel(seed: number, V: number, numHeads = 3): Pick<LoadedMo
     base: new TableLM(logitsTable(seed, V), V),
     draftModel: new TableLM(logitsTable(seed + 1000, V), V),
     heads: new TableHeads(logitsTable(seed + 2000, V), numHeads, V),
+    eagle: new TableLM(logitsTable(seed + 3000, V), V),
     tokenizer,
     config,
-  } as unknown as Pick<LoadedModel, 'id' | 'base' | 'tokenizer' | 'config' | 'heads' | 'draftModel'>;
+  } as unknown as TableParts;
 }
 
 /**
