@@ -16,6 +16,8 @@ import { parseFlags, UsageError, type FlagSpecs } from '../src/cli/args.ts';
 import { parseConfigList, parseConfigSpec } from '../src/cli/bench-configs.ts';
 import { resolveModelDir } from '../src/cli/model-arg.ts';
 import { parseRunConfig } from '../src/cli/run-config.ts';
+import { parseBenchResults } from '../src/engine/bench/results-file.ts';
+import { summariseBench } from '../src/engine/bench/summary.ts';
 import { parsePromptSuites, suitePrompts } from '../src/engine/bench/suites.ts';
 import { parseTrace } from '../src/engine/trace/trace.ts';
 import { MODEL_DIR, ROOT } from './model-paths.ts';
@@ -119,7 +121,12 @@ describe.runIf(CLI_ALL)('bench (spawned, npm run test:cli)', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, unknown> & { configs: Array<Record<string, unknown>> };
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['date', 'command', 'machine', 'node', 'onnxruntime_web', 'model', 'suite', 'prompts', 'configs']));
-    expect(report.configs.map((c) => c.label)).toEqual(['none, greedy', 'heads k=2, greedy', 'prompt-lookup k=3, greedy']);
+    expect(report.configs.map((c) => c.label)).toEqual(['autoregressive, greedy', 'heads k=2, greedy', 'prompt-lookup k=3, greedy']);
+    // the report carries the one results file format, which the Compare view imports and summarises to the same rows
+    const results = parseBenchResults(JSON.stringify(report.results), 'the bench report');
+    expect(summariseBench(results).map((row) => [row.label, row.speedup_decode?.median])).toEqual(
+      report.configs.map((c) => [c.label, (c.speedup_decode as { median: number } | null)?.median]),
+    );
     for (const c of report.configs) {
       expect(Object.keys(c)).toEqual(expect.arrayContaining([
         'draft_acceptance_rate', 'mean_acceptance_length', 'acceptance_rate_per_position', 'target_forwards_per_token',

@@ -11,7 +11,7 @@
 import { baselineOf, configLabel, samplingLabel, shapeLabel, type DecodeConfig } from '../decoding/decode-config.ts';
 import { spread, type Spread } from '../trace/metrics.ts';
 import type { BenchCell } from './cell.ts';
-import { headlineOf, type Headline, type HeadlineInput, type PairFigures, type StepProfile } from './figures.ts';
+import { headlineOf, type Headline, type HeadlineInput, type StepProfile } from './figures.ts';
 import { decodeConfigOfEntry, type BenchResults } from './results-file.ts';
 import { qualityFigures, splitCollapsed, type QualityFigures } from './text-quality.ts';
 
@@ -75,15 +75,15 @@ const asBaseline = (h: Headline): Headline => ({ ...h, speedup: h.prompts ? ONE 
 
 function rowOf(key: string, label: string, config: DecodeConfig, cells: readonly BenchCell[]): BenchRow {
   const pick = (f: (c: BenchCell) => number | null) => spread(cells.map(f));
-  const pair = (k: keyof PairFigures) => pick((c) => c.pair?.[k] ?? null);
   const isBaseline = config.drafter === 'none';
-  const depth = Math.max(0, ...cells.map((c) => c.acceptance_rate_per_position.length));
   const histogram: number[] = [];
   for (const c of cells) c.accept_length_histogram.forEach((n, a) => (histogram[a] = (histogram[a] ?? 0) + n));
   const headlineInput = (c: BenchCell): HeadlineInput => ({ ...c, speedup_decode: c.pair?.speedup_decode ?? null });
   const split = splitCollapsed(cells, (c) => c.distinct4);
-  const natural = headlineOf(split.natural.map(headlineInput));
-  const collapsed = headlineOf(split.collapsed.map(headlineInput));
+  const [overall, natural, collapsed] = [cells, split.natural, split.collapsed].map((xs) => {
+    const h = headlineOf(xs.map(headlineInput));
+    return isBaseline ? asBaseline(h) : h;
+  }) as [Headline, Headline, Headline];
   return {
     key,
     label,
@@ -92,27 +92,18 @@ function rowOf(key: string, label: string, config: DecodeConfig, cells: readonly
     shape: shapeLabel(config),
     sampling: samplingLabel(config),
     lossy: config.acceptance === 'typical',
-    prompts: cells.length,
-    draft_acceptance_rate: pick((c) => c.draft_acceptance_rate),
-    mean_acceptance_length: pick((c) => c.mean_acceptance_length),
-    acceptance_rate_per_position: Array.from({ length: depth }, (_, i) => pick((c) => c.acceptance_rate_per_position[i] ?? null)),
-    target_forwards_per_token: pick((c) => c.target_forwards_per_token),
-    tokens_per_second: pick((c) => c.tokens_per_second),
-    speedup: isBaseline ? (cells.length ? ONE : null) : pick((c) => c.speedup),
-    speedup_decode: pair('speedup_decode'),
-    speedup_bound: pair('speedup_bound'),
-    efficiency: pair('efficiency'),
-    predicted_speedup: pick((c) => c.predicted_speedup),
+    ...overall,
+    speedup_bound: pick((c) => c.pair?.speedup_bound ?? null),
+    efficiency: pick((c) => c.pair?.efficiency ?? null),
     alpha: pick((c) => c.alpha),
     cost_coefficient: pick((c) => c.cost_coefficient),
     accept_length_histogram: Array.from(histogram, (n) => n ?? 0),
     profile: Object.fromEntries(PROFILE_KEYS.map((k) => [k, pick((c) => c.profile?.[k] ?? null)])) as BenchRow['profile'],
     ar_overhead: pick((c) => c.ar_overhead),
     mismatches: cells.some((c) => c.matches_baseline !== null) ? cells.filter((c) => c.matches_baseline === false).length : null,
-    distinct4: pick((c) => c.distinct4),
     quality: qualityFigures(cells.map((c) => c.distinct4)),
-    natural: isBaseline ? asBaseline(natural) : natural,
-    collapsed: isBaseline ? asBaseline(collapsed) : collapsed,
+    natural,
+    collapsed,
   };
 }
 
