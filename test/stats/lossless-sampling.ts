@@ -83,6 +83,9 @@ function configs(K: number): Config[] {
   return [
     { label: `heads k=${K}`, drafter: { drafter: 'heads', k: K }, acceptance: 'lossless', expect: 'same' },
     { label: 'heads-tree tree-8', drafter: { drafter: 'heads-tree', tree: 'tree-8' }, acceptance: 'lossless', expect: 'same' },
+    { label: `heads k=${K} sampled drafts`, drafter: { drafter: 'heads', k: K, sampleDrafts: true }, acceptance: 'lossless', expect: 'same' },
+    { label: 'eagle k=3', drafter: { drafter: 'eagle', k: 3 }, acceptance: 'lossless', expect: 'same' },
+    { label: 'eagle-tree k=4 branch=2 draft-tokens=6', drafter: { drafter: 'eagle-tree', k: 4, branch: 2, draftTokens: 6 }, acceptance: 'lossless', expect: 'same' },
     { label: 'draft-model k=4', drafter: { drafter: 'draft-model', k: 4 }, acceptance: 'lossless', expect: 'same' },
     { label: 'prompt-lookup k=4', drafter: { drafter: 'prompt-lookup', k: 4 }, acceptance: 'lossless', expect: 'same' },
     { label: `heads k=${K} typical (lossy)`, drafter: { drafter: 'heads', k: K }, acceptance: 'typical', expect: 'differs' },
