@@ -326,11 +326,27 @@ function largest(): BenchResults {
   };
 }
 
-describe('results file: only what the page can write', () => {
+describe('results file: only what the bench can write', () => {
   it('takes the largest comparison the page can run, at under half the size cap', () => {
     const text = resultsToJson(largest());
     expect(text.length).toBeLessThan(MAX_RESULTS_BYTES / 2);
     expect(parseBenchResults(text, 'f').prompts).toHaveLength(MAX_COMPARE_PROMPTS);
+  });
+
+  it('takes a CLI bench as README runs it: 14 configurations, 32 prompts of 128 tokens', () => {
+    const big = largest();
+    const r: BenchResults = {
+      ...big, max_tokens: 128,
+      configs: Array.from({ length: 14 }, (_, i) => ({ drafter: 'heads', k: i + 1, temperature: 0, ...(i % 2 ? { topP: 0.9, temperature: 0.7 } : {}) })),
+      prompts: Array.from({ length: 32 }, (_, i) => ({
+        id: `prose-${i}`, suite: 'prose',
+        baselines: [{ temperature: 0, cell: { ...big.prompts[0]!.baselines[0]!.cell, tokens: 128 } }, { temperature: 0.7, topP: 0.9, cell: { ...big.prompts[0]!.baselines[0]!.cell, tokens: 128 } }],
+        cells: Array.from({ length: 14 }, () => ({ ...big.prompts[0]!.cells[0]!, tokens: 128 })),
+      })),
+    };
+    const text = resultsToJson(r);
+    expect(text.length).toBeLessThan(MAX_RESULTS_BYTES / 2);
+    expect(summariseBench(parseBenchResults(text, 'f'))).toHaveLength(16);
   });
 
   it('refuses a file over the size cap before parsing it, text or File', async () => {
@@ -350,12 +366,12 @@ describe('results file: only what the page can write', () => {
     expect(long).toMatch(/prompts\.1\.cells\.0\.accept_length_histogram: at most 33 entries .*found 5000/);
   });
 
-  it('refuses more prompts, configurations or baselines than a comparison runs', () => {
+  it('refuses more prompts, configurations or baselines than a bench writes', () => {
     expect(refusal((r) => (r.prompts = Array.from({ length: 200 }, (_, i) => ({ ...r.prompts[0]!, id: `p${i}` }))))).toMatch(
-      /prompts: at most 24 entries \(a comparison runs at most 24 prompts\), found 200/,
+      /prompts: at most 64 entries \(a results file holds at most 64 prompts\), found 200/,
     );
-    expect(refusal((r) => (r.configs = Array.from({ length: 300 }, (_, k) => ({ ...heads, k: (k % 32) + 1 }))))).toMatch(/configs: at most 12 entries .*found 300/);
-    expect(refusal((r) => (r.prompts[0]!.cells = Array.from({ length: 13 }, () => cell())))).toMatch(/prompts\.0\.cells: at most 12 entries \(one per configuration\), found 13/);
+    expect(refusal((r) => (r.configs = Array.from({ length: 300 }, (_, k) => ({ ...heads, k: (k % 32) + 1 }))))).toMatch(/configs: at most 32 entries .*found 300/);
+    expect(refusal((r) => (r.prompts[0]!.cells = Array.from({ length: 33 }, () => cell())))).toMatch(/prompts\.0\.cells: at most 32 entries \(one per configuration\), found 33/);
   });
 
   it('refuses rates above 1 and below 0', () => {
@@ -381,7 +397,7 @@ describe('results file: only what the page can write', () => {
     expect(refusal((r) => (r.configs[0]!.k = 33))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 33/);
     expect(refusal((r) => (r.configs[0]!.k = 0))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 0/);
     expect(refusal((r) => (r.configs[1]!.temperature = 9))).toMatch(/configs\.1\.temperature: expected a temperature from 0 to 5, found 9/);
-    expect(refusal((r) => (r.max_tokens = 100_000))).toMatch(/max_tokens: expected max new tokens \(the Compare view's limit\) from 1 to 256, found 100000/);
+    expect(refusal((r) => (r.max_tokens = 100_000))).toMatch(/max_tokens: expected max new tokens from 1 to 1024, found 100000/);
     expect(refusal((r) => (loose(r, 0, 0).tokens = 17))).toMatch(/prompts\.0\.cells\.0\.tokens is 17, more than the comparison's max_tokens 16/);
     expect(refusal((r) => (r.model.threads = 1000))).toMatch(/model\.threads: expected a thread count from 1 to 64, found 1000/);
   });

@@ -6,7 +6,7 @@
  * (a cell per configuration, one baseline per sampling in use). An imported file is data
  * only: its text is shown as text.
  *
- * A file is held to what the page can draw: its size is checked before parsing, every list,
+ * A file is held to what the bench writes: its size is checked before parsing, every list,
  * string and count has a limit (prompts, configurations, max new tokens, k), rates lie in
  * [0, 1], speedups and times are positive (or zero, for a phase that took none) and finite.
  * A file past them was not written by this project, and drawing it could freeze the tab, so
@@ -37,13 +37,17 @@ export const RESULTS_FORMAT = 'space-compare-results';
 export const RESULTS_VERSION = 4;
 /** Versions this project reads (older ones are upgraded on import). */
 export const READABLE_VERSIONS = [1, 2, 3, 4] as const;
-/** The most configurations, prompts and new tokens of one comparison (the Compare view's controls, and what a file may hold). */
-export const MAX_CONFIGS = 12;
-export const MAX_COMPARE_PROMPTS = 24;
-export const MAX_COMPARE_TOKENS = 256;
+/**
+ * The most configurations, prompts and new tokens a file holds: what `npm run bench` runs
+ * (the Compare view's controls stop sooner, at 12, 24 and 256: ui/compare/configs.ts).
+ */
+export const MAX_FILE_CONFIGS = 32;
+export const MAX_FILE_PROMPTS = 64;
+export const MAX_FILE_TOKENS = 1024;
 /**
  * Twice the largest file the page can write (12 configurations at k = 32, each at its own
- * temperature, 24 prompts, pretty-printed: about 1.3 MB; a usual comparison is 50-200 kB).
+ * temperature, 24 prompts, pretty-printed: about 1.3 MB; a usual comparison is 50-200 kB,
+ * a 32-prompt CLI bench of 14 configurations about 0.7 MB). A larger CLI run is refused by size.
  */
 export const MAX_RESULTS_BYTES = 3_000_000;
 /** Model and prompt ids: far longer than any the page's model folders use. */
@@ -122,7 +126,7 @@ const tau = range(1, MAX_DRAFT_DEPTH + 1, `a mean acceptance length from 1 to ${
 const temperature = range(0, MAX_TEMPERATURE, `a temperature from 0 to ${MAX_TEMPERATURE}`);
 
 const cellV1 = z.object({
-  tokens: whole(0, MAX_COMPARE_TOKENS, 'a token count'),
+  tokens: whole(0, MAX_FILE_TOKENS, 'a token count'),
   stop_reason: z.enum(['max_tokens', 'eos', 'context_full', 'aborted']),
   elapsed_ms: positive,
   speedup: positive.nullable(),
@@ -135,7 +139,7 @@ const cellV1 = z.object({
   gamma: range(1, MAX_DRAFT_TOKENS, `draft tokens per drafted step, from 1 to ${MAX_DRAFT_TOKENS}`).nullable(),
   cost_coefficient: range(0, Number.MAX_VALUE, 'a cost ratio, 0 or more').nullable(),
   predicted_speedup: positive.nullable(),
-  accept_length_histogram: list(whole(0, MAX_COMPARE_TOKENS, 'a step count'), MAX_DRAFT_DEPTH + 1, `one per accept length 0 to ${MAX_DRAFT_DEPTH}`),
+  accept_length_histogram: list(whole(0, MAX_FILE_TOKENS, 'a step count'), MAX_DRAFT_DEPTH + 1, `one per accept length 0 to ${MAX_DRAFT_DEPTH}`),
 });
 const profile = z.object({
   draft_ms: ms,
@@ -201,18 +205,18 @@ const schemaOf = <C extends z.ZodType, F extends z.ZodType, B extends z.ZodRawSh
     threads: whole(1, MAX_THREADS, 'a thread count').nullable(),
   }),
   suite: suiteOf,
-  max_tokens: whole(1, MAX_COMPARE_TOKENS, "max new tokens (the Compare view's limit)"),
-  configs: list(config, MAX_CONFIGS, `a comparison runs at most ${MAX_CONFIGS} configurations`).min(1, { error: 'expected at least one configuration' }),
+  max_tokens: whole(1, MAX_FILE_TOKENS, 'max new tokens'),
+  configs: list(config, MAX_FILE_CONFIGS, `a results file holds at most ${MAX_FILE_CONFIGS} configurations`).min(1, { error: 'expected at least one configuration' }),
   prompts: list(
     z.object({
       id: text(MAX_ID_CHARS),
       suite: z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]),
-      baselines: list(z.object({ ...baseline, cell }), MAX_CONFIGS, 'one per sampling in use')
+      baselines: list(z.object({ ...baseline, cell }), MAX_FILE_CONFIGS, 'one per sampling in use')
         .min(1, { error: 'expected at least one autoregressive baseline' }),
-      cells: list(cell, MAX_CONFIGS, 'one per configuration'),
+      cells: list(cell, MAX_FILE_CONFIGS, 'one per configuration'),
     }),
-    MAX_COMPARE_PROMPTS,
-    `a comparison runs at most ${MAX_COMPARE_PROMPTS} prompts`,
+    MAX_FILE_PROMPTS,
+    `a results file holds at most ${MAX_FILE_PROMPTS} prompts`,
   ).min(1, { error: 'no finished prompts: the comparison was stopped before its first prompt' }),
 });
 const suiteV1 = z.enum(SUITE_NAMES as [SuiteName, ...SuiteName[]]);

@@ -10,10 +10,10 @@ import { DEFAULT_TREE } from '../../engine/drafters/settings.ts';
 import { configLabel } from '../../worker/compare-config.ts';
 import type { CompareConfig, CompareSettings } from '../../worker/protocol.ts';
 import { MAX_TEMPERATURE } from '../store/settings.ts';
-import { MAX_CONFIGS } from '../../engine/bench/results-file.ts';
 
-/** The limits of one comparison: the results file's (what a file may hold is what the controls allow). */
-export { MAX_COMPARE_PROMPTS, MAX_COMPARE_TOKENS, MAX_CONFIGS } from '../../engine/bench/results-file.ts';
+export const MAX_CONFIGS = 12;
+export const MAX_COMPARE_PROMPTS = 24;
+export const MAX_COMPARE_TOKENS = 256;
 
 /** Every drafter that drafts (the autoregressive baseline runs anyway), from the registry. */
 export const COMPARE_DRAFTERS = DRAFTING_NAMES as readonly CompareConfig['drafter'][];
