@@ -140,6 +140,7 @@ describe.runIf(CLI_ALL)('bench (spawned, npm run test:cli)', () => {
     }
     expect(report.configs[1]!.mismatches).toBe(0);
     expect(existsSync(join(out, 'bench.json'))).toBe(true);
+    expect(parseBenchResults(readFileSync(join(out, 'results.json'), 'utf8'), 'results.json')).toEqual(results);
     const md = readFileSync(join(out, 'bench.md'), 'utf8');
     expect(md).toContain('| drafter |');
     expect(md).toContain('npm run bench --');

@@ -8,13 +8,14 @@
  * prompt, after one untimed warm-up run of each. Figures are medians over prompts
  * (engine/bench/summary.ts, the page's rows too), shown by bench-report.ts; each output's
  * distinct-4 splits the prompts into natural and collapsed outputs, stated apart. The JSON
- * report carries the results file (engine/bench/results-file.ts) the Compare view imports.
+ * report carries the results file (engine/bench/results-file.ts) the Compare view imports;
+ * --out also writes it alone, as DIR/results.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { baselinesFor, interleavedBench } from '../engine/bench/interleave.ts';
-import { benchConfigOf, RESULTS_FORMAT, RESULTS_VERSION, type BenchResults } from '../engine/bench/results-file.ts';
+import { benchConfigOf, parseBenchResults, RESULTS_FORMAT, RESULTS_VERSION, resultsToJson, type BenchResults } from '../engine/bench/results-file.ts';
 import { baselineLabel, summariseBench } from '../engine/bench/summary.ts';
 import { loadPromptSuites, SUITE_CHOICES, suitePrompts, type SuitePrompt } from '../engine/bench/suites.ts';
 import { isCollapsed } from '../engine/bench/text-quality.ts';
@@ -54,7 +55,7 @@ const FLAGS = {
   prompts: { type: 'string', value: 'N', help: 'first N prompts of the suite (default 12)' },
   'max-tokens': { type: 'string', value: 'N', help: 'new tokens per run at most (default 64)' },
   json: { type: 'boolean', help: 'print every figure as one JSON object instead of the table' },
-  out: { type: 'string', value: 'DIR', help: 'also write DIR/bench.json and DIR/bench.md (table, command line, machine)' },
+  out: { type: 'string', value: 'DIR', help: 'also write DIR/bench.json, DIR/bench.md (table, command line, machine) and DIR/results.json (for the Compare view)' },
 } satisfies FlagSpecs;
 
 /** The configuration with the drafter's default k filled in from the model, so its label says which k ran. */
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const nPrompts = intFlag('prompts', f.prompts, 12, 1);
   const maxTokens = intFlag('max-tokens', f['max-tokens'], 64, 1);
   const userConfigs = f.configs !== undefined ? parseConfigList(f.configs) : null;
-  if (f.out !== undefined) checkWritableDir('out', f.out, ['bench.json', 'bench.md']);
+  if (f.out !== undefined) checkWritableDir('out', f.out, ['bench.json', 'bench.md', 'results.json']);
   const { dir, note } = resolveModelDir(f.model);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   if (note) log(note);
@@ -152,10 +153,16 @@ async function main(): Promise<void> {
         mkdirSync(out, { recursive: true });
         writeFileSync(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
         writeFileSync(join(out, 'bench.md'), markdownReport(rows, targets, curve, env, { model: model.id, suite, prompts: prompts.length, maxTokens }));
+        writeFileSync(join(out, 'results.json'), resultsToJson(results));
       } catch (e) {
         throw new UsageError(`--out ${f.out}: cannot write the report there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
-      log(`wrote ${join(out, 'bench.json')} and ${join(out, 'bench.md')}`);
+      log(`wrote ${join(out, 'bench.json')}, ${join(out, 'bench.md')} and ${join(out, 'results.json')}`);
+      try {
+        parseBenchResults(resultsToJson(results), 'results.json');
+      } catch (e) {
+        log(`note: the Compare view will not import results.json: ${(e as Error).message}`);
+      }
     }
   } finally {
     await model.release();
