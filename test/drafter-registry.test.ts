@@ -25,6 +25,7 @@ const HEADS = 3;
 const config = {
   heads: { file: 'onnx/heads-file.onnx', num_heads: HEADS },
   draft_model: { file: 'onnx/draft-file.onnx' },
+  eagle: { file: 'onnx/eagle-file.onnx' },
 } as unknown as LoadedModel['config'];
 const bare: DrafterModel = { config };
 
@@ -36,6 +37,9 @@ function unusual(drafter: DrafterName): DecodeConfig {
     ...(usesKnob(drafter, 'tree') ? { tree: 'tree-12' as const, treeLabel: 'tree-12' } : {}),
     ...(usesKnob(drafter, 'pMin') ? { pMin: 0.25 } : {}),
     ...(usesKnob(drafter, 'adaptive') ? { adaptive: true } : {}),
+    ...(usesKnob(drafter, 'branch') ? { branch: 3 } : {}),
+    ...(usesKnob(drafter, 'draftTokens') ? { draftTokens: 9 } : {}),
+    ...(usesKnob(drafter, 'sampleDrafts') ? { sampleDrafts: true } : {}),
     temperature: 0.7,
     topP: 0.9,
     seed: 5,
@@ -50,7 +54,8 @@ describe('the registry', () => {
     for (const d of DRAFTER_NAMES) {
       const e = DRAFTERS[d];
       expect(e.name).toBe(d);
-      expect(usesKnob(d, 'k'), d).toBe(e.shape === 'chain');
+      expect(usesKnob(d, 'k'), d).toBe(e.shape === 'chain' || e.shape === 'dynamic-tree');
+      expect(usesKnob(d, 'branch') && usesKnob(d, 'draftTokens'), d).toBe(e.shape === 'dynamic-tree');
       expect(usesKnob(d, 'tree'), d).toBe(e.shape === 'tree');
       expect(e.help.length, d).toBeGreaterThan(10);
     }
@@ -68,17 +73,18 @@ describe('the registry', () => {
 
   it('an unknown drafter is refused by the engine, the CLI and the link, each listing the registry names', () => {
     const names = DRAFTER_NAMES.join(', ');
-    expect(() => createDrafter(bare, { drafter: 'eagle' as DrafterName })).toThrow(`unknown drafter 'eagle'; choose one of ${names}`);
-    expect(usageMessage(() => parseRunConfig({ drafter: 'eagle' }))).toMatch(`expects one of ${names}, got 'eagle'`);
-    const { settings, problems } = settingsFromQuery('?drafter=eagle');
+    expect(() => createDrafter(bare, { drafter: 'eagle3' as DrafterName })).toThrow(`unknown drafter 'eagle3'; choose one of ${names}`);
+    expect(usageMessage(() => parseRunConfig({ drafter: 'eagle3' }))).toMatch(`expects one of ${names}, got 'eagle3'`);
+    const { settings, problems } = settingsFromQuery('?drafter=eagle3');
     expect(settings.drafter).toBe(DEFAULT_SETTINGS.drafter);
-    expect(problems).toEqual([`drafter="eagle" in the link is not one of ${names}; using "${DEFAULT_SETTINGS.drafter}".`]);
+    expect(problems).toEqual([`drafter="eagle3" in the link is not one of ${names}; using "${DEFAULT_SETTINGS.drafter}".`]);
   });
 
   it('a drafter whose model parts are not loaded says which graph and file it needs', () => {
     expect(() => createDrafter(bare, { drafter: 'heads' })).toThrow(/'heads' drafter needs the Medusa heads \(onnx\/heads-file\.onnx\)/);
     expect(() => createDrafter(bare, { drafter: 'heads-tree' })).toThrow(/'heads-tree' drafter needs the Medusa heads \(onnx\/heads-file\.onnx\)/);
     expect(() => createDrafter(bare, { drafter: 'draft-model' })).toThrow(/'draft-model' drafter needs the draft model \(onnx\/draft-file\.onnx\)/);
+    expect(() => createDrafter(bare, { drafter: 'eagle-tree' })).toThrow(/'eagle-tree' drafter needs the EAGLE head \(onnx\/eagle-file\.onnx\)/);
     expect(createDrafter(bare, { drafter: 'none' })).toBeNull();
     expect(createDrafter(bare, { drafter: 'prompt-lookup', k: 3 })?.maxDepth).toBe(3);
   });
@@ -118,7 +124,7 @@ describe('DecodeConfig', () => {
     expect(t.tree).toBe(usesKnob(d, 'tree') ? 'tree-12' : null);
     expect(t.pMin).toBe(usesKnob(d, 'pMin') ? 0.25 : 0);
     expect(t.adaptive).toBe(usesKnob(d, 'adaptive'));
-    expect(t.maxNewTokens).toBe(40);
+    expect(t.maxTokens).toBe(40);
     expect(toTraceConfig(fromTraceConfig(t), { config })).toEqual(t);
   });
 
@@ -131,7 +137,7 @@ describe('DecodeConfig', () => {
     const page = { ...DEFAULT_SETTINGS, drafter: 'heads-tree' as const, adaptive: true, pMin: 0.5 };
     expect(specOptionsOf(page).adaptive).toBe(false);
     expect(drafterSettingsOf(page)).toEqual({ drafter: 'heads-tree', tree: page.tree, pMin: 0 });
-    expect(specOptionsOf({ ...page, drafter: 'heads' })).toMatchObject({ adaptive: true, maxNewTokens: page.maxTokens });
+    expect(specOptionsOf({ ...page, drafter: 'heads' })).toMatchObject({ adaptive: true, maxTokens: page.maxTokens });
   });
 
   it('one label function: a Compare row and the config it stands for read the same', () => {

@@ -6,8 +6,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadModel, type LoadedModel } from '../src/engine/index.ts';
+import { addModelPart } from '../src/engine/runtime/model.ts';
 import { nodeFiles } from '../src/engine/runtime/node-files.ts';
-import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from '../src/worker/staged-load.ts';
+import { loadLater, missingOnDemand, ON_DEMAND_PARTS, splitParts, usesLater, waitsForLater, type Exclusive } from '../src/worker/staged-load.ts';
+import { DRAFTERS } from '../src/engine/drafters/registry.ts';
 import type { RunSettings, WorkerRequest } from '../src/worker/protocol.ts';
 import { DEFAULT_SETTINGS } from '../src/ui/store/settings.ts';
 import { MODEL_DIR } from './model-paths.ts';
@@ -31,6 +33,29 @@ describe('which graphs load before ready', () => {
     const compare: WorkerRequest = { type: 'compare', requestId: 3, settings: { suite: 'prose', prompts: 1, maxTokens: 8, configs: [{ drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 }] } };
     expect(waitsForLater(compare, later)).toBe(true);
     expect(usesLater(compare, later)).toBe(false);
+  });
+});
+
+describe('graphs no stage loads', () => {
+  it('the EAGLE head loads for the first job that needs it, not before', async () => {
+    expect(ON_DEMAND_PARTS).toEqual(['eagle']);
+    // not before ready, not in the second stage: only a job that uses it pays its download
+    expect(DRAFTERS.heads.parts).not.toContain('eagle');
+    const m = await loadModel(nodeFiles(MODEL_DIR), { parts: ['heads'] });
+    try {
+      expect(m.eagle).toBeUndefined();
+      expect(missingOnDemand(run('heads'), m)).toEqual([]);
+      expect(missingOnDemand(run('draft-model'), m)).toEqual([]);
+      expect(missingOnDemand(run('eagle'), m)).toEqual(['eagle']);
+      expect(missingOnDemand(run('eagle-tree'), m)).toEqual(['eagle']);
+      const compare: WorkerRequest = { type: 'compare', requestId: 3, settings: { suite: 'prose', prompts: 1, maxTokens: 8, configs: [{ drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 }, { drafter: 'eagle', k: 2, tree: 'tree-8', temperature: 0 }] } };
+      expect(missingOnDemand(compare, m)).toEqual(['eagle']);
+      await addModelPart(m, nodeFiles(MODEL_DIR), 'eagle');
+      expect(m.eagle).toBeDefined();
+      expect(missingOnDemand(run('eagle'), m)).toEqual([]);
+    } finally {
+      await m.release();
+    }
   });
 });
 

@@ -30,7 +30,8 @@ import { compareRun } from './compare-run.ts';
 import { decodeRun, type RunControl } from './decode-run.ts';
 import { distCheckRun } from './dist-check-run.ts';
 import { measureCost } from './measure-cost.ts';
-import { loadLater, splitParts, usesLater, waitsForLater, type Exclusive } from './staged-load.ts';
+import { loadLater, missingOnDemand, splitParts, usesLater, waitsForLater, type Exclusive } from './staged-load.ts';
+import { addModelPart, hasPart, MODEL_PART_NAMES } from '../engine/runtime/model.ts';
 import type { CostPoint, ErrorPhase, ModelInfo, RuntimeSetting, WorkerRequest, WorkerResponse } from './protocol.ts';
 import {
   forgetRemembered,
@@ -63,6 +64,8 @@ let suites: PromptSuites | null = null;
 let runtime: RuntimeSetting = { backend: 'wasm', threads: 1 };
 /** The load's second stage (staged-load.ts): its parts, and why one failed (null once all are in). */
 let laterParts: ModelPart[] = [];
+/** The model folder's files, fetched once each: on-demand parts (staged-load.ts) come from here. */
+let modelFiles: ModelFiles | null = null;
 let laterLoaded: Promise<string | null> = Promise.resolve(null);
 let idleWaiters: Array<() => void> = [];
 const whenIdle = () => (running ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve());
@@ -188,8 +191,12 @@ async function modelInfo(files: ModelFiles): Promise<ModelInfo> {
  * pay for ORT's lazy setup: a graph's first run costs far more than the next.
  */
 async function warm(m: LoadedModel, graph: 'model' | ModelPart): Promise<void> {
-  const drafter = graph === 'heads' ? createDrafter(m, { drafter: 'heads' }) : graph === 'draft_model' ? createDrafter(m, { drafter: 'draft-model', k: 2 }) : null;
-  await speculativeGenerate(m, drafter, WARMUP_PROMPT, { maxNewTokens: 2, temperature: 0 });
+  const drafter =
+    graph === 'heads' ? createDrafter(m, { drafter: 'heads' })
+    : graph === 'draft_model' ? createDrafter(m, { drafter: 'draft-model', k: 2 })
+    : graph === 'eagle' ? createDrafter(m, { drafter: 'eagle', k: 2 })
+    : null;
+  await speculativeGenerate(m, drafter, WARMUP_PROMPT, { maxTokens: 2, temperature: 0 });
 }
 
 /** A named instant of the load (space:*), for the browser bench's cold-load profile. */
@@ -229,6 +236,7 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
       lastProgress = now;
       post({ status: 'progress', file, loaded: bytes, total });
     });
+    modelFiles = files;
     prefetchGraphs(files, first).catch(() => undefined);
     // The sessions are made while model-info is read (both read config.json and tokenizer.json
     // through the same cache), but not before the runtime has started: WebGPU refuses a session
@@ -430,6 +438,12 @@ async function job(
   running = control;
   try {
     if (stagePiece) await stagePiece;
+    const missing = missingOnDemand(req, model);
+    for (const part of missing) {
+      await addModelPart(model, modelFiles!, part);
+      await warm(model, part);
+    }
+    if (missing.length) announceReady(model, MODEL_PART_NAMES.filter((p) => hasPart(model!, p)));
     await body(model, control);
   } catch (e) {
     fail(messageOf(e));

@@ -3,12 +3,14 @@
  * does not use: the base model and the default drafter's heads before `ready`, the draft
  * model after it, in pieces that never overlap a job (a Run pressed at `ready` starts at
  * once, or after the one piece in progress). Jobs that time things or need the draft model
- * wait for the whole second stage.
+ * wait for the whole second stage. Parts no stage loads (ON_DEMAND_PARTS: the EAGLE head, 7 MB)
+ * load when the first job that needs them arrives, so a page that never asks for them never
+ * downloads them.
  * Not here: the worker's messages (engine.worker.ts) and the loading itself (engine/model.ts).
  */
 import { DEFAULT_DRAFTER, DRAFTERS, MODEL_PARTS } from '../engine/drafters/registry.ts';
 import type { DrafterName } from '../engine/drafters/types.ts';
-import { addModelPart, type LoadedModel, type ModelPart } from '../engine/runtime/model.ts';
+import { addModelPart, hasPart, type LoadedModel, type ModelPart } from '../engine/runtime/model.ts';
 import type { ModelFiles } from '../engine/runtime/files.ts';
 import type { WorkerRequest } from './protocol.ts';
 
@@ -72,4 +74,15 @@ export function usesLater(req: WorkerRequest, later: readonly ModelPart[]): bool
 /** Whether a request waits for the second stage: a measurement (nothing may load beside it) or a job that uses its graphs. */
 export function waitsForLater(req: WorkerRequest, later: readonly ModelPart[]): boolean {
   return req.type === 'compare' || req.type === 'measure-cost' || req.type === 'time-forwards' || usesLater(req, later);
+}
+
+/** Loaded only for a job that needs them, never in a stage. */
+export const ON_DEMAND_PARTS: readonly ModelPart[] = ['eagle'];
+
+/** The on-demand parts a request needs that the model does not have yet. */
+export function missingOnDemand(req: WorkerRequest, model: LoadedModel): ModelPart[] {
+  const drafters: DrafterName[] =
+    req.type === 'run' || req.type === 'dist-check' ? [req.settings.drafter] : req.type === 'compare' ? req.settings.configs.map((c) => c.drafter) : [];
+  const parts = new Set(drafters.flatMap((d) => DRAFTERS[d].parts));
+  return ON_DEMAND_PARTS.filter((p) => parts.has(p) && !hasPart(model, p));
 }

@@ -185,7 +185,8 @@ export function settingsToQuery(settings: Settings, search = ''): string {
   const q = new URLSearchParams(search);
   for (const key of Object.keys(QUERY_KEYS) as LinkKey[]) {
     const v = settings[key];
-    if (key === 'prompt' && !promptFitsLink(settings.prompt)) q.delete(QUERY_KEYS.prompt);
+    // a knob left at its drafter's default (a dynamic tree's branch, draftTokens) stays out of the link
+    if ((key === 'prompt' && !promptFitsLink(settings.prompt)) || v === undefined) q.delete(QUERY_KEYS[key]);
     else q.set(QUERY_KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   return `?${q.toString()}`;
