@@ -1,13 +1,18 @@
 """Drafting in one run: rewrites a single-step drafter graph (onnx/eagle.onnx or
 onnx/draft_model.onnx, as export.py writes them) into one that runs K draft steps in one
-session.run, because at this size onnxruntime's per-run overhead, not the arithmetic,
-is what a draft costs.
+session.run, so that K drafts pay onnxruntime's per-run cost (feeds copied into wasm,
+outputs copied out, run setup) once instead of K times.
 
-  step 1   the single-step graph itself, on the caller's inputs (T tokens, any bias): the
+  step 1   the single-step graph's nodes on the caller's inputs (T tokens, any bias): the
            catch-up forward over the tokens the drafter has not seen, ending at the root
   step j   (j = 2 .. K) an ONNX Loop over the same nodes, one token at a time, fed the
            token step j-1 drew (and, for EAGLE, its own hidden_states as the feature),
            at the next position, attending to every cached key
+
+Two rewrites of the exported nodes keep a step's cost from growing with the context: every
+step reads the input cache in place (_split_attention: no Concat, Transpose or loop-carried
+copy of it; the loop carries only the rows this run adds), and EAGLE gathers its input
+embeddings as rows (_row_gather). The outputs are those of the single steps (1e-5).
 
 Each step draws its token from the last row of its logits:
   q = softmax(logits / T) (T = 1 when greedy)                        [V]
@@ -117,6 +122,70 @@ def _last_row_logits(g, nodes: list, rename: dict, prefix: str) -> str:
     return logits
 
 
+def _split_attention(nodes: list, pres: list[str], rows: list[str], fixed: list[str], P: str) -> None:
+    """Rewrites a step's attention to read the run's input cache `fixed` (past_key_values,
+    [1, H, P, Dh], natural layout) in place, and to concatenate only the rows this run adds
+    (`rows`: the step's own keys/values, or those with every earlier step's): scores against
+    the fixed keys are MatMul(K, q^T) transposed back ([1, H, T, P]: a GEMV per head, no
+    transposed copy of the cache), concatenated in front of the scores against the rows
+    (softmax still normalises over both), and the weights are split at P to read the fixed
+    values and the rows apart. As exported, every step copied and transposed the whole cache
+    (Concat, Transpose and onnxruntime's layout transposes), the largest P-dependent cost.
+    pres: the step's present.{i}.key|value names (the Concat(past, new) outputs)."""
+    users = lambda name: [n for n in nodes if name in n.input]  # noqa: E731
+    for pr, rw, fx in zip(pres, rows, fixed):
+        if pr.endswith(".key"):
+            (tr,) = users(pr)
+            (mm,) = users(tr.output[0])
+            if tr.op_type != "Transpose" or mm.op_type != "MatMul" or mm.input[1] != tr.output[0]:
+                raise SystemExit(f"{pr}: expected Transpose -> MatMul(q, k^T), found {tr.op_type} -> {mm.op_type}")
+            tr.input[0] = rw
+            q, scores = mm.input[0], mm.output[0]
+            mm.output[0] = scores + "/rows"  # [1, H, T, R]
+            at = nodes.index(mm) + 1
+            nodes[at:at] = [
+                helper.make_node("Transpose", [q], [scores + "/q_t"], perm=[0, 1, 3, 2]),  # [1, H, Dh, T]
+                helper.make_node("MatMul", [fx, scores + "/q_t"], [scores + "/fixed_t"]),  # [1, H, P, T]
+                helper.make_node("Transpose", [scores + "/fixed_t"], [scores + "/fixed"], perm=[0, 1, 3, 2]),  # [1, H, T, P]
+                helper.make_node("Concat", [scores + "/fixed", scores + "/rows"], [scores], axis=-1),  # [1, H, T, P+R]
+            ]
+        else:
+            (mm,) = users(pr)
+            if mm.op_type != "MatMul" or mm.input[1] != pr:
+                raise SystemExit(f"{pr}: expected MatMul(weights, v), found {mm.op_type}")
+            weights, y = mm.input[0], mm.output[0]
+            mm.input[0], mm.input[1], mm.output[0] = weights + "/rows", rw, y + "/rows"
+            at = nodes.index(mm)
+            nodes[at:at] = [
+                helper.make_node("Slice", [weights, "loop/zero_i", P, "loop/axis_last"], [weights + "/fixed"]),  # [1, H, T, P]
+                helper.make_node("Slice", [weights, P, "loop/int_max", "loop/axis_last"], [weights + "/rows"]),  # [1, H, T, R]
+                helper.make_node("MatMul", [weights + "/fixed", fx], [y + "/fixed"]),  # [1, H, T, Dh]
+            ]
+            nodes.insert(nodes.index(mm) + 1, helper.make_node("Add", [y + "/fixed", y + "/rows"], [y]))
+    for pr in pres:  # a Concat(past, new) nothing reads any more
+        if not users(pr):
+            nodes.remove(next(n for n in nodes if pr in n.output))
+
+
+def _row_gather(nodes: list, consts: set[str], main: list) -> None:
+    """EAGLE reads its input embeddings as columns of the transposed LM head ([C, V], axis-1
+    Gather, then a Transpose): a strided gather that costs as much as a MatMul. Gathers rows of
+    its transpose instead, a Transpose of a constant that onnxruntime folds once at load."""
+    users = lambda name: [n for n in nodes if name in n.input]  # noqa: E731
+    for gat in [n for n in nodes if n.op_type == "Gather"]:
+        axis = next((a.i for a in gat.attribute if a.name == "axis"), 0)
+        if axis != 1 or gat.input[0] not in consts:
+            continue
+        (tr,) = users(gat.output[0])
+        if tr.op_type != "Transpose" or list(tr.attribute[0].ints) != [1, 0]:
+            continue
+        table = gat.input[0] + "/rows"
+        if not any(table in n.output for n in main):
+            main.append(helper.make_node("Transpose", [gat.input[0]], [table], perm=[1, 0]))  # [V, C]
+        nodes[nodes.index(gat)] = helper.make_node("Gather", [table, gat.input[1]], [tr.output[0]], axis=0)  # [T, C]
+        nodes.remove(tr)
+
+
 def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
     m = onnx.load(src)
     g = m.graph
@@ -140,7 +209,15 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
     # step 1: the caller's inputs through the graph as it is
     step1, r1 = _step_nodes(g, consts, "s1/", {}, drop=set(new))
     logits1 = _last_row_logits(g, step1, r1, "s1/")
-    main = const_nodes + helpers + step1
+    const_out = {o for n in const_nodes for o in n.output} | {i.name for i in g.initializer}
+    main = const_nodes + helpers
+    main += [helper.make_node("Shape", [past_names[0]], ["loop/past_shape"]),
+             helper.make_node("Gather", ["loop/past_shape", "loop/two_i"], ["loop/P"])]  # [1] the input cache's P
+    # the run's T new rows: the second input of step 1's Concat(past, new); the loop adds its own after
+    rows1 = [next(n for n in step1 if r1[p] in n.output).input[1] for p in present]  # [1, H, T, Dh]
+    _split_attention(step1, [r1[p] for p in present], rows1, past_names, "loop/P")
+    _row_gather(step1, const_out, main)
+    main += step1
     main += [
         helper.make_node("Gather", ["uniforms", "loop/zero_i"], ["s1/u"]),  # [1]
         *_choose("s1/", logits1, "s1/u", "temperature", V),
@@ -150,8 +227,6 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
         helper.make_node("Shape", ["uniforms"], ["loop/K"]),
         helper.make_node("Sub", ["loop/K", "loop/one_i"], ["loop/steps_1"]),
         helper.make_node("Squeeze", ["loop/steps_1"], ["loop/steps"]),  # [] trip count K - 1
-        helper.make_node("Shape", [past_names[0]], ["loop/past_shape"]),
-        helper.make_node("Gather", ["loop/past_shape", "loop/two_i"], ["loop/P"]),  # [1]
     ]
     carried_in = (["features"] if eagle else []) + ["token"] + past_names
 
@@ -169,9 +244,8 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
         return nodes, r["hidden_states"], prefix + "token", prefix + "q", [r[p] for p in present]
 
     tokens = [("s1/token", "s1/q")]
-    outputs_kv = [r1[p] for p in present]
     if unroll:
-        cur = {"features": r1["hidden_states"] + "_last", "token": "s1/token", "pos": "loop/pos0", **dict(zip(past_names, outputs_kv))}
+        cur = {"features": r1["hidden_states"] + "_last", "token": "s1/token", "pos": "loop/pos0", **dict(zip(past_names, rows1))}
         main.append(helper.make_node("Slice", [r1["hidden_states"], "loop/minus_one", "loop/int_max", "loop/axis_seq"],
                                      [r1["hidden_states"] + "_last"]))
         for j in range(2, unroll + 1):
@@ -182,15 +256,16 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
                 main.append(helper.make_node("Add", [cur["pos"], "loop/one_i"], [p + "pos"]))
                 cur["pos"] = p + "pos"
             nodes, hid, tok, q, pres = one_step(p, cur, p + "u")
+            _split_attention(nodes, pres, pres, past_names, "loop/P")
+            _row_gather(nodes, const_out, main)
             main += nodes
             tokens.append((tok, q))
             cur = {"features": hid, "token": tok, "pos": cur["pos"], **dict(zip(past_names, pres))}
-            outputs_kv = pres
         main += [helper.make_node("Reshape", [t, "loop/shape_1"], [t + "_k"]) for t, _ in tokens]
         main += [helper.make_node("Reshape", [q, "loop/shape_1v"], [q + "_k"]) for _, q in tokens]
         main.append(helper.make_node("Concat", [t + "_k" for t, _ in tokens], ["draft_tokens"], axis=0))
         main.append(helper.make_node("Concat", [q + "_k" for _, q in tokens], ["draft_q"], axis=0))
-        final_kv = outputs_kv
+        draft_kv = [cur[n] for n in past_names]
     else:
         b = "loop/body/"
         ins = {"features": b + "features", "token": b + "token", "pos": b + "pos", **{n: b + n for n in past_names}}
@@ -200,6 +275,8 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             helper.make_node("Gather", ["uniforms", b + "j"], [b + "u"]),
         ]
         nodes, hid, tok, q, pres = one_step(b + "step/", ins, b + "u")
+        _split_attention(nodes, pres, pres, past_names, "loop/P")
+        _row_gather(nodes, const_out, main)
         body_nodes += nodes
         body_nodes += [
             helper.make_node("Identity", [b + "cond"], [b + "cond_out"]),
@@ -231,9 +308,9 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             main.append(helper.make_node("Slice", [r1["hidden_states"], "loop/minus_one", "loop/int_max", "loop/axis_seq"],
                                          ["s1/hidden_last_row"]))
             loop_in.append("s1/hidden_last_row")
-        loop_in += ["s1/token", *outputs_kv]
-        final_kv = [f"loop/{n}_final" for n in past_names]
-        loop_out = (["loop/features_final"] if eagle else []) + ["loop/token_final", *final_kv, "loop/tokens", "loop/q"]
+        loop_in += ["s1/token", *rows1]
+        draft_kv = [f"loop/{n}_draft_rows" for n in past_names]
+        loop_out = (["loop/features_final"] if eagle else []) + ["loop/token_final", *draft_kv, "loop/tokens", "loop/q"]
         main += [
             helper.make_node("Constant", [], ["loop/true"], value=helper.make_tensor("t", TensorProto.BOOL, [], [True])),
             helper.make_node("Loop", loop_in, loop_out, body=body, name="draft_loop"),
@@ -242,8 +319,9 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             helper.make_node("Concat", ["s1/token_k", "loop/tokens"], ["draft_tokens"], axis=0),  # [K]
             helper.make_node("Concat", ["s1/q_k", "loop/q"], ["draft_q"], axis=0),  # [K, V]
         ]
-    main += [helper.make_node("Identity", [kv], [p]) for kv, p in zip(final_kv, present)]
-    main += [helper.make_node("Slice", [kv, "loop/P", "loop/int_max", "loop/axis_kv"], [n]) for kv, n in zip(final_kv, new)]
+    # new: the rows this run added (step 1's T, then drafts 1 .. K-1); present: the input cache then those
+    main += [helper.make_node("Identity", [d], [n]) for d, n in zip(draft_kv, new)]
+    main += [helper.make_node("Concat", [kv, d], [p], axis=2) for kv, d, p in zip(past_names, draft_kv, present)]
     f32, i64 = TensorProto.FLOAT, TensorProto.INT64
     inputs = list(g.input) + [helper.make_tensor_value_info("uniforms", f32, ["K"]),
                               helper.make_tensor_value_info("temperature", f32, [])]
