@@ -200,7 +200,7 @@ describe('parseTrace refuses bad files', () => {
     expect(() => parseTrace(edit((o) => { delete o.steps; }))).toThrow(/\n {2}steps: .*expected array/);
     expect(() => parseTrace(edit((o) => { delete o.steps[1].verify.final; }))).toThrow(/steps\[1\]\.verify\.final: .*expected object/);
     expect(() => parseTrace(edit((o) => { o.steps[1].kvBefore = '17'; }))).toThrow(/steps\[1\]\.kvBefore: .*expected number, received string/);
-    expect(() => parseTrace(edit((o) => { o.config.drafter = 'eagle'; }))).toThrow(/config\.drafter/);
+    expect(() => parseTrace(edit((o) => { o.config.drafter = 'eagle3'; }))).toThrow(/config\.drafter/);
     expect(() => parseTrace(edit((o) => { o.steps[0].extra = 1; }))).toThrow(/steps\[0\]: Unrecognized key: "extra"/);
   });
   it('out-of-range numbers: negative lengths, infinities, probabilities over 1', () => {

@@ -211,6 +211,10 @@ function traceSchema(V: number, P: number) {
       drafter: z.enum(DRAFTER_NAMES),
       k: int(1, MAX_NODES - 1).nullable(),
       tree: z.union([z.enum(Object.keys(DEFAULT_TREES) as DefaultTreeName[]), treeSpec]).nullable(),
+      // absent from files written before dynamic trees and sampled head drafts: none had them
+      branch: int(1, MAX_NODES - 1).nullable().default(null),
+      draftTokens: int(1, MAX_NODES - 1).nullable().default(null),
+      sampleDrafts: z.boolean().default(false),
       pMin: z.number().min(0).lt(1),
       adaptive: z.boolean(),
       acceptance: z.enum(['lossless', 'typical']),

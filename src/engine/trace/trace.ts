@@ -35,9 +35,14 @@ export interface TraceModel {
  * engine's name. repetitionPenalty and noRepeatNgramSize read as off (1, 0) from a file
  * written before they existed.
  */
-export type TraceConfig = Omit<DecodeConfig, 'k' | 'tree' | 'treeLabel' | 'typical' | 'maxTokens' | 'stopAtEos'> & {
-  /** Chain length for the chain drafters; null for the others. */
+export type TraceConfig = Omit<DecodeConfig, 'k' | 'tree' | 'treeLabel' | 'branch' | 'draftTokens' | 'sampleDrafts' | 'typical' | 'maxTokens' | 'stopAtEos'> & {
+  /** Chain length (a dynamic tree's depth) for the drafters that take k; null for the others. */
   k: number | null;
+  /** Dynamic trees only: children per expanded node, and draft tokens kept; null for the others. */
+  branch: number | null;
+  draftTokens: number | null;
+  /** Heads chains under sampling: drafts drawn from the heads' softmax (false: one-hot, and for drafters without the choice). */
+  sampleDrafts: boolean;
   /** Tree drafters only: a default tree's name or index paths. */
   tree: DefaultTreeName | TreeSpec | null;
   /** Typical acceptance's parameters; null when lossless. */
@@ -85,6 +90,9 @@ export function toTraceConfig(config: DecodeConfig, model: Pick<LoadedModel, 'co
     drafter: c.drafter,
     k: knobs.k ? c.k ?? defaultK(model, c.drafter) : null,
     tree: knobs.tree ? c.tree ?? knobs.tree.default : null,
+    branch: knobs.branch ? c.branch ?? knobs.branch.default : null,
+    draftTokens: knobs.draftTokens ? c.draftTokens ?? knobs.draftTokens.default : null,
+    sampleDrafts: c.sampleDrafts ?? false,
     pMin: c.pMin,
     adaptive: c.adaptive,
     acceptance: c.acceptance,
@@ -106,6 +114,9 @@ export function fromTraceConfig(t: TraceConfig): DecodeConfig {
     drafter: t.drafter,
     ...(t.k !== null && usesKnob(t.drafter, 'k') ? { k: t.k } : {}),
     ...(t.tree !== null && usesKnob(t.drafter, 'tree') ? { tree: t.tree } : {}),
+    ...(t.branch !== null && usesKnob(t.drafter, 'branch') ? { branch: t.branch } : {}),
+    ...(t.draftTokens !== null && usesKnob(t.drafter, 'draftTokens') ? { draftTokens: t.draftTokens } : {}),
+    ...(t.sampleDrafts && usesKnob(t.drafter, 'sampleDrafts') ? { sampleDrafts: true } : {}),
     pMin: t.pMin,
     adaptive: t.adaptive,
     acceptance: t.acceptance,
@@ -207,7 +218,7 @@ export { MAX_TRACE_CHARS } from './schema.ts';
 const ORDERS = [
   ['format', 'version', 'model', 'config', 'prompt', 'steps', 'result', 'metrics'],
   ['id', 'vocab_size', 'n_positions', 'bos_token_id', 'eos_token_id'],
-  ['drafter', 'k', 'tree', 'pMin', 'adaptive', 'acceptance', 'typical', 'repetitionPenalty', 'noRepeatNgramSize', 'temperature', 'topK', 'topP', 'seed', 'maxNewTokens', 'stopAtEos'],
+  ['drafter', 'k', 'tree', 'branch', 'draftTokens', 'sampleDrafts', 'pMin', 'adaptive', 'acceptance', 'typical', 'repetitionPenalty', 'noRepeatNgramSize', 'temperature', 'topK', 'topP', 'seed', 'maxNewTokens', 'stopAtEos'],
   ['epsilon', 'delta'],
   ['text', 'ids'],
   ['index', 'kind', 'kvBefore', 'kvAfter', 'maxDrafts', 'draft', 'skipped', 'target', 'verify', 'emitted', 'text', 'forwards', 'timings'],
