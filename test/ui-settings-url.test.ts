@@ -49,7 +49,7 @@ describe('settings <-> query string', () => {
     expect(settings).toEqual(DEFAULT_SETTINGS);
     expect(problems).toHaveLength(12);
     expect(problems).toContain('k="abc" in the link is not a whole number from 1 to 32; using 4.');
-    expect(problems).toContain('drafter="medusa" in the link is not one of none, heads, heads-tree, draft-model, prompt-lookup; using "heads".');
+    expect(problems).toContain('drafter="medusa" in the link is not one of none, heads, heads-tree, eagle, eagle-tree, draft-model, prompt-lookup; using "heads".');
     expect(problems.find((p) => p.startsWith('temperature='))).toMatch(/a number from 0 \(greedy\) to 5/);
     expect(problems.find((p) => p.startsWith('prompt='))).toMatch(/not some text/);
     expect(problems.find((p) => p.startsWith('max_tokens='))).toMatch(/1 to 1024/);

@@ -4,7 +4,7 @@
  * Controls a drafter does not use are disabled, not hidden, so the layout stays put.
  */
 import { useId } from 'react';
-import { DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK } from '../../engine/drafters/registry.ts';
+import { DRAFTER_NAMES, DRAFTERS, drafterNamesWith, maxK, usesKnob } from '../../engine/drafters/registry.ts';
 import type { DrafterName } from '../../engine/drafters/types.ts';
 import { MAX_NO_REPEAT_NGRAM_SIZE, MAX_REPETITION_PENALTY, MIN_REPETITION_PENALTY } from '../../engine/decoding/processors.ts';
 import { DEFAULT_TREES } from '../../engine/decoding/tree.ts';
@@ -71,6 +71,7 @@ function SettingsForm() {
   const contextLength = useStore((st) => st.model.info?.contextLength ?? MAX_TOKENS_LIMIT);
   const setSetting = useStore((st) => st.setSetting);
   const kMax = maxK(s.drafter, numHeads !== null ? { numHeads } : null);
+  const knobs = DRAFTERS[s.drafter].knobs;
   return (
     <fieldset className="settings">
       <legend>Decoding</legend>
@@ -97,6 +98,12 @@ function SettingsForm() {
         </select>
         <small className="muted">{usesTree(s.drafter) ? DEFAULT_TREES[s.tree].why : onlyFor(drafterNamesWith('tree'))}</small>
       </div>
+      <NumberField name="branch" label="Branch (children per node)" value={s.branch ?? knobs.branch?.default ?? 2} min={1} max={knobs.branch?.max ?? 8} integer disabled={!knobs.branch} onCommit={(v) => setSetting('branch', v)} hint={knobs.branch ? 'dynamic tree: best nodes expanded per depth, each into its best children' : onlyFor(drafterNamesWith('branch'))} />
+      <NumberField name="draft_tokens" label="Draft tokens (dynamic tree)" value={s.draftTokens ?? knobs.draftTokens?.default ?? 6} min={1} max={knobs.draftTokens?.max ?? 63} integer disabled={!knobs.draftTokens} onCommit={(v) => setSetting('draftTokens', v)} hint={knobs.draftTokens ? 'nodes kept after reranking, root excluded' : onlyFor(drafterNamesWith('draftTokens'))} />
+      <label className="check">
+        <input type="checkbox" name="sample_drafts" checked={!!s.sampleDrafts} disabled={!usesKnob(s.drafter, 'sampleDrafts')} onChange={(e) => setSetting('sampleDrafts', e.target.checked)} />
+        Sampled drafts (sampling: draw each head’s draft from its softmax, not its top-1)
+      </label>
       <label className="check">
         <input type="checkbox" name="adaptive" checked={s.adaptive} disabled={!usesAdaptive(s.drafter)} onChange={(e) => setSetting('adaptive', e.target.checked)} />
         Adaptive k (+2 after a fully accepted step, −1 otherwise)
