@@ -24,9 +24,9 @@ the graph (they need a sort or the prefix): under them the drafter runs single s
 
 Inputs: the single-step graph's, plus uniforms [K] float32 (K, the number of draft tokens,
 is its length) and temperature [] float32. Outputs: draft_tokens [K] int64, draft_q [K, V]
-float32 (the distribution each token was drawn from), present.{i}.key|value
-[1, H, P+T+K-1, Dh] and new.{i}.key|value [1, H, T+K-1, Dh] (the rows this run added: the
-T inputs and drafts 1 .. K-1; draft K is not fed).
+float32 (the distribution each token was drawn from) and new.{i}.key|value
+[1, H, T+K-1, Dh] (the rows this run added: the T inputs and drafts 1 .. K-1; draft K is not
+fed). No present.*: the graph runs on the CPU (wasm), where the caller keeps the cache.
 
 Constants and initializers stay in the outer graph, which the loop body reads by name, so
 the weights are stored once. With --unroll K the steps are copied K-1 times instead of
@@ -87,15 +87,12 @@ def _ints(name: str, values) -> onnx.NodeProto:
 
 
 def _choose(prefix: str, logits_last: str, u: str, temperature: str, V: int):
-    """Nodes that draw one token from logits [1, 1, V] with uniform u []; outputs
-    prefix+'token' [1, 1] int64 and prefix+'q' [1, 1, V] (see the module docstring)."""
+    """Nodes that draw one token from logits [1, 1, V] with uniform u; outputs prefix+'token'
+    [1, 1] int64 and prefix+'q' [1, 1, V] (see the module docstring). The draw is an If on
+    temperature > 0, so a greedy run does not pay for the CDF."""
     p = prefix
-    return [
-        helper.make_node("Greater", [temperature, "loop/zero_f"], [p + "sampling"]),
-        helper.make_node("Where", [p + "sampling", temperature, "loop/one_f"], [p + "t"]),
-        helper.make_node("Div", [logits_last, p + "t"], [p + "scaled"]),
-        helper.make_node("Softmax", [p + "scaled"], [p + "q"], axis=-1),  # [1, 1, V]
-        helper.make_node("ArgMax", [logits_last], [p + "greedy"], axis=-1, keepdims=0),  # [1, 1]
+    tok = lambda name: helper.make_tensor_value_info(name, TensorProto.INT64, [1, 1])  # noqa: E731
+    sample = helper.make_graph([
         helper.make_node("CumSum", [p + "q", "loop/axis_last"], [p + "cdf"]),  # [1, 1, V]
         helper.make_node("ReduceMax", [p + "cdf"], [p + "total"], axes=[-1], keepdims=1),  # [1, 1, 1]
         helper.make_node("Mul", [u, p + "total"], [p + "target"]),
@@ -105,7 +102,15 @@ def _choose(prefix: str, logits_last: str, u: str, temperature: str, V: int):
         # u * total rounded up to the CDF's top: the last token with mass, as sampleFrom
         helper.make_node("ArgMax", [p + "cdf"], [p + "top"], axis=-1, keepdims=0),
         helper.make_node("Min", [p + "count", p + "top"], [p + "sampled"]),
-        helper.make_node("Where", [p + "sampling", p + "sampled", p + "greedy"], [p + "token"]),  # [1, 1]
+    ], p + "sample", [], [tok(p + "sampled")])
+    greedy = helper.make_graph([helper.make_node("ArgMax", [logits_last], [p + "greedy"], axis=-1, keepdims=0)],
+                               p + "greedy", [], [tok(p + "greedy")])  # [1, 1]
+    return [
+        helper.make_node("Greater", [temperature, "loop/zero_f"], [p + "sampling"]),
+        helper.make_node("Where", [p + "sampling", temperature, "loop/one_f"], [p + "t"]),
+        helper.make_node("Div", [logits_last, p + "t"], [p + "scaled"]),
+        helper.make_node("Softmax", [p + "scaled"], [p + "q"], axis=-1),  # [1, 1, V]
+        helper.make_node("If", [p + "sampling"], [p + "token"], then_branch=sample, else_branch=greedy),  # [1, 1]
     ]
 
 
@@ -123,14 +128,13 @@ def _last_row_logits(g, nodes: list, rename: dict, prefix: str) -> str:
 
 
 def _split_attention(nodes: list, pres: list[str], rows: list[str], fixed: list[str], P: str) -> None:
-    """Rewrites a step's attention to read the run's input cache `fixed` (past_key_values,
-    [1, H, P, Dh], natural layout) in place, and to concatenate only the rows this run adds
-    (`rows`: the step's own keys/values, or those with every earlier step's): scores against
-    the fixed keys are MatMul(K, q^T) transposed back ([1, H, T, P]: a GEMV per head, no
-    transposed copy of the cache), concatenated in front of the scores against the rows
-    (softmax still normalises over both), and the weights are split at P to read the fixed
-    values and the rows apart. As exported, every step copied and transposed the whole cache
-    (Concat, Transpose and onnxruntime's layout transposes), the largest P-dependent cost.
+    """Rewrites a step's attention to read the run's input cache in place and to concatenate
+    only the rows this run adds (`rows`: the step's own keys/values, or those with every
+    earlier step's): scores against the cache's keys, transposed once per run (`fixed`:
+    [1, H, Dh, P] for a key, the values [1, H, P, Dh] as they are), are concatenated in front
+    of the scores against the rows (softmax still normalises over both), and the weights are
+    split at P to read the cache's values and the rows apart. As exported, every step copied
+    and transposed the whole cache (Concat, Transpose and onnxruntime's layout transposes).
     pres: the step's present.{i}.key|value names (the Concat(past, new) outputs)."""
     users = lambda name: [n for n in nodes if name in n.input]  # noqa: E731
     for pr, rw, fx in zip(pres, rows, fixed):
@@ -144,9 +148,7 @@ def _split_attention(nodes: list, pres: list[str], rows: list[str], fixed: list[
             mm.output[0] = scores + "/rows"  # [1, H, T, R]
             at = nodes.index(mm) + 1
             nodes[at:at] = [
-                helper.make_node("Transpose", [q], [scores + "/q_t"], perm=[0, 1, 3, 2]),  # [1, H, Dh, T]
-                helper.make_node("MatMul", [fx, scores + "/q_t"], [scores + "/fixed_t"]),  # [1, H, P, T]
-                helper.make_node("Transpose", [scores + "/fixed_t"], [scores + "/fixed"], perm=[0, 1, 3, 2]),  # [1, H, T, P]
+                helper.make_node("MatMul", [q, fx], [scores + "/fixed"]),  # [1, H, T, P]
                 helper.make_node("Concat", [scores + "/fixed", scores + "/rows"], [scores], axis=-1),  # [1, H, T, P+R]
             ]
         else:
@@ -215,7 +217,9 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
              helper.make_node("Gather", ["loop/past_shape", "loop/two_i"], ["loop/P"])]  # [1] the input cache's P
     # the run's T new rows: the second input of step 1's Concat(past, new); the loop adds its own after
     rows1 = [next(n for n in step1 if r1[p] in n.output).input[1] for p in present]  # [1, H, T, Dh]
-    _split_attention(step1, [r1[p] for p in present], rows1, past_names, "loop/P")
+    fixed = [n + "/t" if n.endswith(".key") else n for n in past_names]
+    main += [helper.make_node("Transpose", [n], [n + "/t"], perm=[0, 1, 3, 2]) for n in past_names if n.endswith(".key")]
+    _split_attention(step1, [r1[p] for p in present], rows1, fixed, "loop/P")
     _row_gather(step1, const_out, main)
     main += step1
     main += [
@@ -256,7 +260,7 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
                 main.append(helper.make_node("Add", [cur["pos"], "loop/one_i"], [p + "pos"]))
                 cur["pos"] = p + "pos"
             nodes, hid, tok, q, pres = one_step(p, cur, p + "u")
-            _split_attention(nodes, pres, pres, past_names, "loop/P")
+            _split_attention(nodes, pres, pres, fixed, "loop/P")
             _row_gather(nodes, const_out, main)
             main += nodes
             tokens.append((tok, q))
@@ -275,7 +279,7 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             helper.make_node("Gather", ["uniforms", b + "j"], [b + "u"]),
         ]
         nodes, hid, tok, q, pres = one_step(b + "step/", ins, b + "u")
-        _split_attention(nodes, pres, pres, past_names, "loop/P")
+        _split_attention(nodes, pres, pres, fixed, "loop/P")
         _row_gather(nodes, const_out, main)
         body_nodes += nodes
         body_nodes += [
@@ -319,16 +323,16 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             helper.make_node("Concat", ["s1/token_k", "loop/tokens"], ["draft_tokens"], axis=0),  # [K]
             helper.make_node("Concat", ["s1/q_k", "loop/q"], ["draft_q"], axis=0),  # [K, V]
         ]
-    # new: the rows this run added (step 1's T, then drafts 1 .. K-1); present: the input cache then those
+    # new: the rows this run added (step 1's T, then drafts 1 .. K-1). No present.*: onnxruntime
+    # computes every graph output, fetched or not, and the whole cache is a copy per run
     main += [helper.make_node("Identity", [d], [n]) for d, n in zip(draft_kv, new)]
-    main += [helper.make_node("Concat", [kv, d], [p], axis=2) for kv, d, p in zip(past_names, draft_kv, present)]
     f32, i64 = TensorProto.FLOAT, TensorProto.INT64
     inputs = list(g.input) + [helper.make_tensor_value_info("uniforms", f32, ["K"]),
                               helper.make_tensor_value_info("temperature", f32, [])]
     kv_out = lambda name, rows: helper.make_tensor_value_info(name, f32, [1, kv_dims4[1], rows, kv_dims4[3]])  # noqa: E731
     kv_dims4 = [d.dim_value for d in g.input[[i.name for i in g.input].index(past_names[0])].type.tensor_type.shape.dim]
     outputs = [helper.make_tensor_value_info("draft_tokens", i64, ["K"]), helper.make_tensor_value_info("draft_q", f32, ["K", V])]
-    outputs += [kv_out(p, "P+T+K-1") for p in present] + [kv_out(n, "T+K-1") for n in new]
+    outputs += [kv_out(n, "T+K-1") for n in new]
     graph = helper.make_graph(main, f"{kind}_loop", inputs, outputs, initializer=list(g.initializer))
     out = helper.make_model(graph, opset_imports=list(m.opset_import), producer_name="space train/export_loop.py")
     out.ir_version = m.ir_version
@@ -340,7 +344,7 @@ def loop_entry(config: dict, kind: str, file: str) -> dict:
     """config.json's entry for a loop graph: the single-step entry's shape, its own I/O."""
     step = config[kind]
     return {"file": file, "step_file": step["file"], "inputs": [*step["inputs"], "uniforms", "temperature"],
-            "outputs": ["draft_tokens", "draft_q", *[o for o in step["outputs"] if o.startswith(("present.", "new."))]],
+            "outputs": ["draft_tokens", "draft_q", *[o for o in step["outputs"] if o.startswith("new.")]],
             "in_graph": ["temperature", "greedy"], "not_in_graph": ["top_k", "top_p", "processors"]}
 
 

@@ -8,8 +8,9 @@
  * Each token is drawn in the graph from q = softmax(logits / temperature) (softmax at T = 1
  * when greedy, as the single-step drafters report) with the uniform the caller passes, by
  * inverse CDF as sampleFrom, or is the argmax when greedy; the graph returns the tokens, their
- * q rows and the new KV rows. top-k, top-p and the logits processors are not in the graph:
- * loopTakes() says when a drafter must run single steps instead.
+ * q rows and the new KV rows (wasm only: the cache stays in a KVCache). top-k, top-p and the
+ * logits processors are not in the graph: loopTakes() says when a drafter must run single
+ * steps instead.
  */
 import { z } from 'zod';
 
@@ -18,7 +19,6 @@ import { processorsOn } from '../decoding/processors.ts';
 import type { SamplingParams } from '../decoding/sampling.ts';
 import { parseConfig, type LMConfig } from './config.ts';
 import type { ModelFiles } from './files.ts';
-import { GpuKVCache } from './kv-cache-gpu.ts';
 import { KVCache, type KVStore } from './kv-cache.ts';
 import { createSession, lmSignature, ort, ortBackend, type GraphSignature, type TensorSpec } from './session.ts';
 
@@ -52,7 +52,6 @@ export function draftLoopSignature(lm: LMConfig, kind: DraftLoopKind, vocabSize:
     { name: 'draft_tokens', type: 'int64', dims: ['K'] },
     { name: 'draft_q', type: 'float32', dims: ['K', vocabSize] },
   ];
-  for (let i = 0; i < lm.n_layer; i++) for (const w of ['key', 'value']) outputs.push(kv(`present.${i}.${w}`, 'P+T+K-1'));
   for (let i = 0; i < lm.n_layer; i++) for (const w of ['key', 'value']) outputs.push(kv(`new.${i}.${w}`, 'T+K-1'));
   return { inputs, outputs };
 }
@@ -93,8 +92,7 @@ export class DraftLoop {
     readonly config: LMConfig,
     readonly vocabSize: number,
   ) {
-    const kv = ortBackend() === 'webgpu' ? GpuKVCache.outputNames(config.n_layer) : KVCache.outputNames(config.n_layer);
-    this.fetches = ['draft_tokens', 'draft_q', ...kv];
+    this.fetches = ['draft_tokens', 'draft_q', ...KVCache.outputNames(config.n_layer)];
   }
 
   /**
@@ -133,7 +131,7 @@ export class DraftLoop {
         throw new Error(`${this.kind}_loop: expected draft_tokens [${k}] and draft_q [${k}, ${V}], found ${tok?.dims ?? 'nothing'} and ${q?.dims ?? 'nothing'}`);
       }
       const tokens = Array.from(tok.data as BigInt64Array, Number);
-      cache.append(outputs, T + k - 1); // new.{i}.* [1, H, T+k-1, Dh] copied, or present.{i}.* adopted
+      cache.append(outputs, T + k - 1); // new.{i}.* [1, H, T+k-1, Dh] copied
       return { tokens, q: q.data as Float32Array };
     } finally {
       for (const t of Object.values(outputs)) t.dispose();
@@ -203,6 +201,9 @@ export async function loadDraftLoop(files: ModelFiles, kind: DraftLoopKind, file
         `(${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); re-export it with \`npm run train\``,
     );
   }
+  // the loop graphs return the new KV rows alone, for a cache kept in JS: onnxruntime runs
+  // Loop on the CPU, so on WebGPU every step would bounce the cache between devices
+  if (ortBackend() === 'webgpu') throw new Error(`${kind}_loop runs on the wasm backend only; on WebGPU draft with single steps (the ${kind} graph)`);
   const rel = file ?? parsed.data.file;
   const bytes = await files.bytes(rel);
   const session = await createSession(bytes, `${rel} in ${files.where}`, draftLoopSignature(lm, kind, config.vocab_size));
