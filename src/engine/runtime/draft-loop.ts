@@ -1,9 +1,10 @@
 /**
  * Drafting in one run: a drafter graph that runs k draft steps in one session.run
  * (onnx/eagle_loop.onnx, onnx/draft_model_loop.onnx, written by train/export_loop.py), for
- * the EAGLE head and the draft model, whose single steps cost mostly onnxruntime's per-run
- * overhead. Step 1 is the single-step graph on the caller's T inputs (the catch-up forward
- * ending at the root); steps 2..k feed back the token just drawn (EAGLE: and its own feature).
+ * the EAGLE head and the draft model, so k drafts pay onnxruntime's per-run cost once and no
+ * step copies the cache (src/cli/draft-timing.ts measures it against k single steps). Step 1
+ * is the single-step graph on the caller's T inputs (the catch-up forward ending at the
+ * root); steps 2..k feed back the token just drawn (EAGLE: and its own feature).
  *
  * Each token is drawn in the graph from q = softmax(logits / temperature) (softmax at T = 1
  * when greedy, as the single-step drafters report) with the uniform the caller passes, by
