@@ -60,14 +60,25 @@ def _const_nodes(g: onnx.GraphProto) -> set[str]:
     return consts
 
 
-def _step_nodes(g, consts, prefix: str, feeds: dict[str, str], drop: set[str]):
+def _small_constant(n: onnx.NodeProto) -> bool:
+    """A Constant of a few values (a shape, an axis, a scale), not a weight."""
+    if n.op_type != "Constant":
+        return False
+    t = next((a.t for a in n.attribute if a.name == "value"), None)
+    return t is not None and len(t.dims) <= 1 and (not t.dims or t.dims[0] <= 8)
+
+
+def _step_nodes(g, consts, prefix: str, feeds: dict[str, str], drop: set[str], own_constants: bool = False):
     """The graph's non-constant nodes with every value they make renamed prefix + name and the
     graph inputs replaced by feeds; nodes making only `drop` outputs are left out. Returns the
-    nodes and the renaming of the graph's outputs."""
+    nodes and the renaming of the graph's outputs. own_constants: copy the small Constants in
+    too (a loop body: each outer value it reads is an implicit input the Loop passes per run)."""
     rename = dict(feeds)
     nodes = []
     for n in g.node:
-        if (n.name or n.output[0]) in consts or all(o in drop for o in n.output):
+        if own_constants and _small_constant(n):
+            pass
+        elif (n.name or n.output[0]) in consts or all(o in drop for o in n.output):
             continue
         for o in n.output:
             rename[o] = prefix + o
@@ -234,7 +245,7 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
     ]
     carried_in = (["features"] if eagle else []) + ["token"] + past_names
 
-    def one_step(prefix: str, ins: dict[str, str], u: str):
+    def one_step(prefix: str, ins: dict[str, str], u: str, own_constants: bool = False):
         """Nodes of one single-token step; returns nodes, and names of (hidden, token [1, 1],
         q [1, 1, V], present...)."""
         feeds = {"input_ids": ins["token"], "position_ids": ins["pos"], "attention_bias": "loop/open_bias"}
@@ -242,7 +253,7 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             feeds["features"] = ins["features"]
         for n in past_names:
             feeds[n] = ins[n]
-        nodes, r = _step_nodes(g, consts, prefix, feeds, drop=set(new))
+        nodes, r = _step_nodes(g, consts, prefix, feeds, drop=set(new), own_constants=own_constants)
         logits = r["logits"]
         nodes += _choose(prefix, logits, u, "temperature", V)
         return nodes, r["hidden_states"], prefix + "token", prefix + "q", [r[p] for p in present]
@@ -278,7 +289,7 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
             helper.make_node("Add", [b + "i", "loop/one_i"], [b + "j"]),
             helper.make_node("Gather", ["uniforms", b + "j"], [b + "u"]),
         ]
-        nodes, hid, tok, q, pres = one_step(b + "step/", ins, b + "u")
+        nodes, hid, tok, q, pres = one_step(b + "step/", ins, b + "u", own_constants=True)
         _split_attention(nodes, pres, pres, fixed, "loop/P")
         _row_gather(nodes, const_out, main)
         body_nodes += nodes
