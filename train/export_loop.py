@@ -243,7 +243,6 @@ def build(src: str, kind: str, unroll: int = 0) -> onnx.ModelProto:
         helper.make_node("Sub", ["loop/K", "loop/one_i"], ["loop/steps_1"]),
         helper.make_node("Squeeze", ["loop/steps_1"], ["loop/steps"]),  # [] trip count K - 1
     ]
-    carried_in = (["features"] if eagle else []) + ["token"] + past_names
 
     def one_step(prefix: str, ins: dict[str, str], u: str, own_constants: bool = False):
         """Nodes of one single-token step; returns nodes, and names of (hidden, token [1, 1],
