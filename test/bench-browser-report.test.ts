@@ -38,14 +38,14 @@ const cell = (p: Partial<BenchCell>): BenchCell => ({
 
 describe('Compare results as bench rows', () => {
   it('gives the baseline speedup 1, the pair figures to the configuration, and counts greedy mismatches', () => {
-    const profile = { draft_ms: 0.5, draft_run_ms: 0.4, forward_ms: 3, forward_run_ms: 2.5, verify_ms: 0.3, accept_ms: 0.1, kv_ms: 0.05, other_ms: 0.1, step_ms: 4 };
+    const profile = { draft_ms: 0.5, draft_run_ms: 0.4, verify_forward_ms: 3, verify_forward_run_ms: 2.5, verify_decisions_ms: 0.3, accept_ms: 0.1, kv_ms: 0.05, other_ms: 0.1, step_ms: 4 };
     const results: BenchResults = {
-      format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+      format: 'space-compare-results', version: 5, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
       configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
       prompts: [1.2, 1.6].map((s, i) => ({
         id: `p${i}`, suite: 'prose' as const,
         baselines: [{ temperature: 0, cell: cell({ ar_overhead: [1.125, 1.25][i]!, profile: { ...profile, draft_ms: 0, draft_run_ms: 0 } }) }],
-        cells: [cell({ speedup: s, mean_acceptance_length: 3, profile, pair: { tau: 3, t1_ms: 2, t_draft_ms: 0.4, t_verify_ms: 2.5, speedup_decode: s, speedup_bound: 2, efficiency: s / 2 }, matches_baseline: i === 0 })],
+        cells: [cell({ speedup: s, mean_acceptance_length: 3, profile, pair: { tokens_per_step: 3, t1_ms: 2, t_draft_ms: 0.4, t_verify_ms: 2.5, speedup_decode: s, speedup_bound: 2, efficiency: s / 2 }, matches_baseline: i === 0 })],
       })),
     };
     const [base, heads] = summariseBench(results);
@@ -61,14 +61,14 @@ describe('Compare results as bench rows', () => {
   it('leads with the natural outputs, says when a row mostly collapsed, and gives the collapsed ones apart', () => {
     // three prompts: the heads output loops on the last two (distinct-4 0.2, 0.3), where it accepts far more
     const results: BenchResults = {
-      format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
+      format: 'space-compare-results', version: 5, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 8,
       configs: [{ drafter: 'heads', k: 4, tree: 'tree-8', temperature: 0 }],
       prompts: [[0.9, 1.1, 2], [0.2, 3.1, 4.6], [0.3, 2.9, 4.4]].map(([d4, s, tau], i) => ({
         id: `p${i}`, suite: 'prose' as const,
         baselines: [{ temperature: 0, cell: cell({ distinct4: d4! }) }],
         cells: [cell({
           distinct4: d4!, speedup: s!, mean_acceptance_length: tau!, draft_acceptance_rate: (tau! - 1) / 4,
-          pair: { tau: tau!, t1_ms: 2, t_draft_ms: 0.4, t_verify_ms: 2.5, speedup_decode: s!, speedup_bound: 4, efficiency: s! / 4 },
+          pair: { tokens_per_step: tau!, t1_ms: 2, t_draft_ms: 0.4, t_verify_ms: 2.5, speedup_decode: s!, speedup_bound: 4, efficiency: s! / 4 },
         })],
       })),
     };
@@ -87,7 +87,7 @@ describe('Compare results as bench rows', () => {
     const apart = lines.slice(apartAt).find((l) => l.startsWith('heads'))!;
     expect(apart).toMatch(/^heads +k=4 +greedy +2 of 3 +0\.25 +0\.88 +4\.50 +3\.00 \(2\.90–3\.10\) +3\.00 \(2\.90–3\.10\)/);
     // the speedup target reads the natural output (1.1), not the loops (3.0) nor every prompt (2.9)
-    const kv = { context: 256, reps: 1, forward_ms: 2, heads_ms: null, truncate_ms: 0.01, gather_ms: 0.01, truncate_share: 0.005, gather_share: 0.005 };
+    const kv = { context: 256, reps: 1, verify_forward_ms: 2, heads_ms: null, truncate_ms: 0.01, gather_ms: 0.01, truncate_share: 0.005, gather_share: 0.005 };
     const t = targetFigures([base!, heads!], kv, 'prose').find((x) => x.target.startsWith('3a.'))!;
     expect(t.figure).toEqual({ median: 1.1, min: 1.1, max: 1.1 });
     expect(heads!.speedup_decode!.median).toBe(2.9);

@@ -45,10 +45,10 @@ const cell = (p: Partial<BenchCell> = {}): BenchCell => ({
 
 /** A step of `step` ms: draft 1 (0.8 in session.run), forward 2 (1.5), verify 0.3, accept 0.2 (KV 0.1), other the rest. */
 const profileOf = (step: number): StepProfile => ({
-  draft_ms: 1, draft_run_ms: 0.8, forward_ms: 2, forward_run_ms: 1.5, verify_ms: 0.3, accept_ms: 0.2, kv_ms: 0.1, other_ms: step - 3.5, step_ms: step,
+  draft_ms: 1, draft_run_ms: 0.8, verify_forward_ms: 2, verify_forward_run_ms: 1.5, verify_decisions_ms: 0.3, accept_ms: 0.2, kv_ms: 0.1, other_ms: step - 3.5, step_ms: step,
 });
 const pairOf = (speedup: number, bound: number): PairFigures => ({
-  tau: 3, t1_ms: 1.5, t_draft_ms: 0.8, t_verify_ms: 1.5, speedup_decode: speedup, speedup_bound: bound, efficiency: speedup / bound,
+  tokens_per_step: 3, t1_ms: 1.5, t_draft_ms: 0.8, t_verify_ms: 1.5, speedup_decode: speedup, speedup_bound: bound, efficiency: speedup / bound,
 });
 
 const heads: CompareConfig = { drafter: 'heads', k: 2, tree: 'tree-8', temperature: 0 };
@@ -76,7 +76,7 @@ function results(): BenchResults {
   });
   return {
     format: 'space-compare-results',
-    version: 4,
+    version: 5,
     created: '2026-11-22T14:05:09.000Z',
     model: { id: 'toy', threads: 2 },
     suite: 'prose',
@@ -166,11 +166,18 @@ describe('results file', () => {
     expect(resultsFileName(r, 'csv')).toBe('compare-toy-prose-20261122-1405.csv');
   });
 
-  /** results() as an older version's file: its version number, and the cell fields it did not have yet. */
+  /** A version 5 step profile or pair under the names versions 2 to 4 gave its keys. */
+  const OLD_NAMES: Record<string, string> = { verify_forward_ms: 'forward_ms', verify_forward_run_ms: 'forward_run_ms', verify_decisions_ms: 'verify_ms', tokens_per_step: 'tau' };
+  const oldNames = (o: unknown) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [OLD_NAMES[k] ?? k, v])) : o);
+
+  /** results() as an older version's file: its version number, its key names, and the cell fields it did not have yet. */
   const older = (version: number, fields: string[]) => {
     const f = JSON.parse(resultsToJson(results())) as { version: number; prompts: { baselines: { cell: Record<string, unknown> }[]; cells: Record<string, unknown>[] }[] };
     f.version = version;
-    const strip = (c: Record<string, unknown>) => fields.forEach((k) => delete c[k]);
+    const strip = (c: Record<string, unknown>) => {
+      fields.forEach((k) => delete c[k]);
+      if (version < 5) for (const k of ['profile', 'pair']) if (k in c) c[k] = oldNames(c[k]);
+    };
     for (const p of f.prompts) {
       p.baselines.forEach((b) => strip(b.cell));
       p.cells.forEach(strip);
@@ -180,14 +187,14 @@ describe('results file', () => {
 
   it('imports a version 1 file, with the figures versions 2 and 3 added unknown', () => {
     const r = parseBenchResults(older(1, ['profile', 'ar_overhead', 'pair', 'matches_baseline', 'distinct4']), 'old.json');
-    expect(r.version).toBe(4);
+    expect(r.version).toBe(5);
     expect(r.prompts[0]!.cells[0]).toMatchObject({ speedup: 1.2, profile: null, ar_overhead: null, pair: null, matches_baseline: null, distinct4: null });
     expect(summariseBench(r)[2]!.efficiency).toBeNull();
   });
 
   it('imports a version 2 file, with distinct-4 unknown: every output counted natural, the quality figures empty', () => {
     const r = parseBenchResults(older(2, ['distinct4']), 'v2.json');
-    expect(r.version).toBe(4);
+    expect(r.version).toBe(5);
     expect(r.prompts[1]!.cells[0]).toMatchObject({ speedup: 1.8, pair: { speedup_decode: 1.8 }, distinct4: null });
     const h = summariseBench(r)[2]!;
     expect(h.distinct4).toBeNull();
@@ -197,9 +204,17 @@ describe('results file', () => {
     expect(h.collapsed.prompts).toBe(0);
   });
 
+  it('imports a version 4 file, its profile and pair keys under their new names and nothing else changed', () => {
+    const v4 = older(4, []);
+    expect(v4).toContain('"forward_ms"');
+    expect(v4).toContain('"tau"');
+    expect(parseBenchResults(v4, 'v4.json')).toEqual(results());
+    expect(() => parseBenchResults(JSON.stringify({ ...JSON.parse(resultsToJson(results())), version: 4 }), 'f')).toThrow(/profile/);
+  });
+
   it('refuses a file from a newer page, and a cell without its figures', () => {
-    expect(() => parseBenchResults(JSON.stringify({ ...results(), version: 5 }), 'The file "n.json"')).toThrow(
-      /The file "n.json" is comparison results version 5, newer than this page reads \(1, 2, 3, 4\)/,
+    expect(() => parseBenchResults(JSON.stringify({ ...results(), version: 6 }), 'The file "n.json"')).toThrow(
+      /The file "n.json" is comparison results version 6, newer than this page reads \(1, 2, 3, 4, 5\)/,
     );
     const bad = JSON.parse(resultsToJson(results())) as { prompts: { cells: Record<string, unknown>[] }[] };
     delete bad.prompts[0]!.cells[0]!.pair;
@@ -438,7 +453,7 @@ describe('CSV export', () => {
       'label,drafter,shape,sampling,prompts,acceptance_rate_median,acceptance_rate_min,acceptance_rate_max,tau_median,tau_min,tau_max,' +
         'acceptance_pos1_median,acceptance_pos2_median,target_forwards_per_token_median,tokens_per_second_median,tokens_per_second_min,' +
         'tokens_per_second_max,speedup_median,speedup_min,speedup_max,predicted_speedup_median,' +
-        'step_ms_median,draft_ms_median,draft_run_ms_median,forward_ms_median,forward_run_ms_median,verify_ms_median,accept_ms_median,' +
+        'step_ms_median,draft_ms_median,draft_run_ms_median,verify_forward_ms_median,verify_forward_run_ms_median,verify_decisions_ms_median,accept_ms_median,' +
         'kv_ms_median,other_ms_median,ar_overhead_median,ar_overhead_min,ar_overhead_max,speedup_decode_median,speedup_decode_min,' +
         'speedup_decode_max,speedup_bound_median,speedup_bound_min,speedup_bound_max,efficiency_median,efficiency_min,efficiency_max,mismatches,' +
         'distinct4_median,distinct4_min,distinct4_max,collapsed_outputs,collapsed_share,' +

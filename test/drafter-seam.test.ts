@@ -39,7 +39,7 @@ interface Commit {
 
 /**
  * A drafter that grows a random tree every step (random parents, at most MAX_NODES nodes and
- * maxDrafts deep) and puts the greedy reference's next tokens on one random root path for a
+ * maxDepth deep) and puts the greedy reference's next tokens on one random root path for a
  * random number of levels, so some steps accept a branch other than node order's first (the
  * KV gather) and some accept nothing. Every other node gets a random token.
  */
@@ -59,7 +59,7 @@ function randomTreeDrafter(seed: number, promptLength: number, want: readonly nu
       const parents = [-1];
       const depth = [0];
       for (let i = 1; i < size; i++) {
-        const open = depth.flatMap((d, n) => (d < req.maxDrafts ? [n] : []));
+        const open = depth.flatMap((d, n) => (d < req.maxDepth ? [n] : []));
         const p = open[int(open.length)]!;
         parents.push(p);
         depth.push(depth[p]! + 1);
@@ -96,9 +96,9 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 describe('the drafter seam', () => {
   for (const [i, prompt] of PROMPTS.entries()) {
     it(`a new random tree every step stays lossless and commit sees the kept tokens and their hidden states (prompt ${i + 1})`, async () => {
-      const opts = { maxNewTokens: NEW, stopAtEos: false };
+      const opts = { maxTokens: NEW, stopAtEos: false };
       const want = (await generate(model, prompt, opts)).tokens;
-      const promptIds = (await speculativeGenerate(model, null, prompt, { ...opts, maxNewTokens: 1 })).promptIds;
+      const promptIds = (await speculativeGenerate(model, null, prompt, { ...opts, maxTokens: 1 })).promptIds;
       const { drafter, commits, seen, shapes } = randomTreeDrafter(7 + i, promptIds.length, want);
       const r = await speculativeGenerate(model, drafter, prompt, opts);
       expect(r.tokens).toEqual(want);

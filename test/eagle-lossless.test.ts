@@ -41,7 +41,7 @@ function autoregressiveLaw(table: LogitsTable, s: SamplingParams): Map<string, n
 
 function speculativeLaw(model: ReturnType<typeof tableModel>, drafter: Drafter | null, s: SamplingParams, seen?: { trees: Set<string> }) {
   return enumerateAsync(async (chooser) => {
-    const r = await speculativeGenerate(model, drafter, { ids: PROMPT }, { ...s, maxNewTokens: NEW, stopAtEos: false, chooser });
+    const r = await speculativeGenerate(model, drafter, { ids: PROMPT }, { ...s, maxTokens: NEW, stopAtEos: false, chooser });
     for (const st of r.steps) if (st.draft) seen?.trees.add(JSON.stringify(st.draft.tree));
     return JSON.stringify(r.tokens);
   });
@@ -109,8 +109,8 @@ describe('EAGLE and sampled head drafts keep the autoregressive law (exact enume
   it("heads' sampled drafts carry their q; one-hot drafts stay the default", async () => {
     const model = tableModel(3, V);
     const s = SAMPLING[0]!.s;
-    const sampled = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 2, sampleDrafts: true }), { ids: PROMPT }, { ...s, maxNewTokens: 6, stopAtEos: false, seed: 1 });
-    const plain = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 2 }), { ids: PROMPT }, { ...s, maxNewTokens: 6, stopAtEos: false, seed: 1 });
+    const sampled = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 2, sampleDrafts: true }), { ids: PROMPT }, { ...s, maxTokens: 6, stopAtEos: false, seed: 1 });
+    const plain = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 2 }), { ids: PROMPT }, { ...s, maxTokens: 6, stopAtEos: false, seed: 1 });
     const drafted = (r: typeof sampled) => r.steps.flatMap((st) => st.draft?.nodes.slice(1) ?? []);
     expect(drafted(sampled).length).toBeGreaterThan(0);
     expect(drafted(sampled).every((n) => n.u !== null)).toBe(true);

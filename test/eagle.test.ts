@@ -1,7 +1,8 @@
 /**
  * The EAGLE head against PyTorch (eagle.json fixtures): the prefill over the base's features
  * and three draft steps through its own KV cache, within 1e-4; then the drafter built on it
- * drafts the fixture's greedy chain from commit()'s hidden rows, and rolls its cache back.
+ * drafts the fixture's greedy chain from commit()'s hidden rows, in k single runs and in one
+ * run of the loop graph alike, and rolls its cache back.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { causalBias, type LoadedModel } from '../src/engine/index.ts';
 import { createDrafter } from '../src/engine/drafters/index.ts';
+import { EagleDrafter } from '../src/engine/drafters/eagle.ts';
 import { rngChooser } from '../src/engine/decoding/choice.ts';
 import { Rng } from '../src/engine/decoding/rng.ts';
 import { FIXTURES_DIR, fixtureTensor, loadTestModel, maxAbsDiff, TOL, type TensorRef } from './model-paths.ts';
@@ -70,17 +72,24 @@ describe('EAGLE head against PyTorch', () => {
     const req = {
       context,
       hidden: new Float32Array(0),
-      maxDrafts: 8,
+      maxDepth: 8,
       sampling: { temperature: 0, topK: 0, topP: 1 },
       chooser: rngChooser(new Rng(0)),
     };
     const first = await drafter.draft(req);
     expect(isDraft(first)).toBe(true);
     expect((first as Draft).nodeTokens.slice(1)).toEqual(g.draft.tokens);
-    expect((first as Draft).forwards).toBe(g.draft.tokens.length);
+    expect((first as Draft).forwards).toBe(1); // the loop graph: the feed and every step in one run
+    // k single runs draft the same chain
+    expect(model.eagleLoop).toBeDefined();
+    const single = new EagleDrafter(model.eagle!, { kind: 'chain', k: g.draft.tokens.length });
+    single.commit({ context, start: 0, tokens: pre.prefix_ids, hidden: features });
+    const steps = (await single.draft(req)) as Draft;
+    expect(steps.nodeTokens).toEqual((first as Draft).nodeTokens);
+    expect(steps.forwards).toBe(g.draft.tokens.length);
     // drafting again with nothing new committed drops the draft rows and gives the same chain
-    const again = (await drafter.draft(req)) as Draft;
-    expect(again.nodeTokens).toEqual((first as Draft).nodeTokens);
+    const again = (await single.draft(req)) as Draft;
+    expect(again.nodeTokens).toEqual(steps.nodeTokens);
     // a commit that rewinds (a fresh prefill of a shorter prefix) re-feeds from there
     drafter.reset();
     const short = pre.prefix_ids.slice(0, 6);
@@ -95,7 +104,7 @@ describe('EAGLE head against PyTorch', () => {
     const context = [...pre.prefix_ids, pre.root_token];
     const drafter = createDrafter(model, { drafter: 'eagle-tree', k: 4, branch: 2, draftTokens: 6 })!;
     drafter.commit({ context, start: 0, tokens: pre.prefix_ids, hidden: fixtureTensor(pre.features) });
-    const d = (await drafter.draft({ context, hidden: new Float32Array(0), maxDrafts: 8, sampling: { temperature: 0, topK: 0, topP: 1 }, chooser: rngChooser(new Rng(0)) })) as Draft;
+    const d = (await drafter.draft({ context, hidden: new Float32Array(0), maxDepth: 8, sampling: { temperature: 0, topK: 0, topP: 1 }, chooser: rngChooser(new Rng(0)) })) as Draft;
     expect(d.tree.size).toBe(7);
     expect(d.forwards).toBe(4); // the feed, then one run per depth past the first
     expect(d.q.every((q) => q === null)).toBe(true);

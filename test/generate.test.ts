@@ -22,7 +22,7 @@ describe('generate', () => {
     expect(cases.length).toBeGreaterThan(0);
     for (const c of cases) {
       if (c.prompt_ids.length < 2) continue; // BOS alone: see the next test
-      const r = await generate(model, { ids: c.prompt_ids }, { maxNewTokens: c.max_new_tokens, stopAtEos: false });
+      const r = await generate(model, { ids: c.prompt_ids }, { maxTokens: c.max_new_tokens, stopAtEos: false });
       expect(r.tokens, `${c.domain}: ${JSON.stringify(c.prompt.slice(0, 40))}`).toEqual(c.output_ids);
       expect(r.stopReason).toBe('max_tokens');
       expect(r.forwards).toBe(c.max_new_tokens); // the prefill yields the first token
@@ -37,7 +37,7 @@ describe('generate', () => {
     // refuses as empty. The continuation is still checked, with the bare KV-cached loop.
     const V = model.config.vocab_size;
     for (const c of loadGolden().greedy.filter((x) => x.prompt_ids.length < 2)) {
-      await expect(generate(model, { ids: c.prompt_ids }, { maxNewTokens: 3 })).rejects.toThrow(/prompt is empty/);
+      await expect(generate(model, { ids: c.prompt_ids }, { maxTokens: 3 })).rejects.toThrow(/prompt is empty/);
       const cache = model.base.newCache();
       let { logits } = await model.base.forward(c.prompt_ids, [0], causalBias(1, 0), cache);
       const out: number[] = [];
@@ -55,7 +55,7 @@ describe('generate', () => {
   it('a string prompt gets BOS prepended and matches the same ids', async () => {
     const c = loadGolden().greedy[0]!;
     expect(model.tokenizer.encode(c.prompt)).toEqual(c.prompt_ids.slice(1));
-    const r = await generate(model, c.prompt, { maxNewTokens: 5, stopAtEos: false });
+    const r = await generate(model, c.prompt, { maxTokens: 5, stopAtEos: false });
     expect(r.promptIds).toEqual(c.prompt_ids);
     expect(r.tokens).toEqual(c.output_ids.slice(0, 5));
   });
@@ -64,7 +64,7 @@ describe('generate', () => {
     const seen: number[] = [];
     let text = '';
     const r = await generate(model, 'And the', {
-      maxNewTokens: 12,
+      maxTokens: 12,
       temperature: 1,
       seed: 3,
       stopAtEos: false,
@@ -81,7 +81,7 @@ describe('generate', () => {
 
   it('samples with one uniform per token, as a plain full-recompute loop does', async () => {
     const params = { temperature: 0.8, topK: 20, topP: 0.9 };
-    const r = await generate(model, 'In the beginning', { maxNewTokens: 8, seed: 11, stopAtEos: false, ...params });
+    const r = await generate(model, 'In the beginning', { maxTokens: 8, seed: 11, stopAtEos: false, ...params });
     const V = model.config.vocab_size;
     const rng = new Rng(11);
     const seq = [...r.promptIds];
@@ -96,7 +96,7 @@ describe('generate', () => {
       seq.push(tok);
     }
     expect(r.tokens).toEqual(want);
-    const again = await generate(model, 'In the beginning', { maxNewTokens: 8, seed: 11, stopAtEos: false, ...params });
+    const again = await generate(model, 'In the beginning', { maxTokens: 8, seed: 11, stopAtEos: false, ...params });
     expect(again.tokens).toEqual(r.tokens);
   });
 
@@ -113,12 +113,12 @@ describe('generate', () => {
       };
       return { ...model, base: Object.assign(Object.create(model.base) as CausalLM, { forward }) };
     };
-    const r = await generate(forcedAt(4), 'And the', { maxNewTokens: 10 });
+    const r = await generate(forcedAt(4), 'And the', { maxTokens: 10 });
     expect(r.stopReason).toBe('eos');
     expect(r.tokens.length).toBe(4);
     expect(r.tokens[3]).toBe(eos);
     expect(r.text).toBe(model.tokenizer.decode(r.tokens.slice(0, 3)));
-    const on = await generate(forcedAt(4), 'And the', { maxNewTokens: 10, stopAtEos: false });
+    const on = await generate(forcedAt(4), 'And the', { maxTokens: 10, stopAtEos: false });
     expect(on.stopReason).toBe('max_tokens');
     expect(on.tokens.slice(0, 4)).toEqual(r.tokens);
     expect(on.text).toContain('<|endoftext|>');
@@ -128,11 +128,11 @@ describe('generate', () => {
     const N = model.config.n_positions;
     const bos = model.config.bos_token_id;
     const fill = (n: number) => [bos, ...Array.from({ length: n }, (_, i) => 32 + (i % 50))];
-    const r = await generate(model, { ids: fill(N - 4) }, { maxNewTokens: 50, stopAtEos: false });
+    const r = await generate(model, { ids: fill(N - 4) }, { maxTokens: 50, stopAtEos: false });
     expect(r.stopReason).toBe('context_full');
     // every fed token sits at a position < N; the last one is predicted from position N-1
     expect(r.promptIds.length + r.tokens.length).toBe(N + 1);
-    const full = await generate(model, { ids: fill(N - 1) }, { maxNewTokens: 5, stopAtEos: false });
+    const full = await generate(model, { ids: fill(N - 1) }, { maxTokens: 5, stopAtEos: false });
     expect(full.tokens.length).toBe(1);
     expect(full.stopReason).toBe('context_full');
   });
@@ -140,27 +140,27 @@ describe('generate', () => {
   it('refuses an empty prompt and an over-long one, saying what to do', async () => {
     const N = model.config.n_positions;
     const bos = model.config.bos_token_id;
-    await expect(generate(model, '', { maxNewTokens: 4 })).rejects.toThrow(/prompt is empty/);
-    await expect(generate(model, { ids: [bos] }, { maxNewTokens: 4 })).rejects.toThrow(/prompt is empty/);
+    await expect(generate(model, '', { maxTokens: 4 })).rejects.toThrow(/prompt is empty/);
+    await expect(generate(model, { ids: [bos] }, { maxTokens: 4 })).rejects.toThrow(/prompt is empty/);
     const long = [bos, ...Array.from({ length: N }, () => 40)];
-    await expect(generate(model, { ids: long }, { maxNewTokens: 4 })).rejects.toThrow(
+    await expect(generate(model, { ids: long }, { maxTokens: 4 })).rejects.toThrow(
       new RegExp(`prompt is ${N} tokens but the model's context is ${N} positions.*at most ${N - 1}.*shorten`),
     );
-    await expect(generate(model, { ids: [5, 6] }, { maxNewTokens: 4 })).rejects.toThrow(/must start with the BOS token/);
+    await expect(generate(model, { ids: [5, 6] }, { maxTokens: 4 })).rejects.toThrow(/must start with the BOS token/);
   });
 
   it('validates options with the offending value', async () => {
     const bad: Array<[object, RegExp]> = [
-      [{ maxNewTokens: 0 }, /maxNewTokens must be a positive integer, got 0/],
-      [{ maxNewTokens: 2.5 }, /maxNewTokens must be a positive integer, got 2.5/],
-      [{}, /maxNewTokens must be a positive integer, got undefined/],
-      [{ maxNewTokens: 3, temperature: -0.5 }, /temperature/],
-      [{ maxNewTokens: 3, topK: -1 }, /top-k/],
-      [{ maxNewTokens: 3, topP: 1.5 }, /top-p/],
-      [{ maxNewTokens: 3, seed: -2 }, /seed must be a non-negative integer, got -2/],
+      [{ maxTokens: 0 }, /maxTokens must be a positive integer, got 0/],
+      [{ maxTokens: 2.5 }, /maxTokens must be a positive integer, got 2.5/],
+      [{}, /maxTokens must be a positive integer, got undefined/],
+      [{ maxTokens: 3, temperature: -0.5 }, /temperature/],
+      [{ maxTokens: 3, topK: -1 }, /top-k/],
+      [{ maxTokens: 3, topP: 1.5 }, /top-p/],
+      [{ maxTokens: 3, seed: -2 }, /seed must be a non-negative integer, got -2/],
     ];
     for (const [opts, re] of bad) {
-      await expect(generate(model, 'hi', opts as { maxNewTokens: number })).rejects.toThrow(re);
+      await expect(generate(model, 'hi', opts as { maxTokens: number })).rejects.toThrow(re);
     }
   });
 
@@ -169,7 +169,7 @@ describe('generate', () => {
     let n = 0;
     // The abort arrives as a macrotask, like a worker's Stop message: generate must yield for it to land.
     const r = await generate(model, 'And', {
-      maxNewTokens: 200,
+      maxTokens: 200,
       stopAtEos: false,
       signal: ac.signal,
       onToken: () => {
@@ -181,10 +181,10 @@ describe('generate', () => {
     expect(r.tokens.length).toBeLessThan(200);
     const pre = new AbortController();
     pre.abort();
-    const none = await generate(model, 'And', { maxNewTokens: 5, signal: pre.signal });
+    const none = await generate(model, 'And', { maxTokens: 5, signal: pre.signal });
     expect(none).toMatchObject({ stopReason: 'aborted', tokens: [], forwards: 0 });
     const c = loadGolden().greedy[1]!;
-    const after = await generate(model, { ids: c.prompt_ids }, { maxNewTokens: c.max_new_tokens, stopAtEos: false });
+    const after = await generate(model, { ids: c.prompt_ids }, { maxTokens: c.max_new_tokens, stopAtEos: false });
     expect(after.tokens).toEqual(c.output_ids);
   });
 });

@@ -43,7 +43,7 @@ describe('memory', () => {
     const prompts = ['And it came to pass', 'def main(args):\n', 'In the beginning'];
     while (steps < STEPS) {
       const r = await speculativeGenerate(model, drafters[run % drafters.length]!, prompts[run % prompts.length]!, {
-        maxNewTokens: 240, stopAtEos: false, temperature: run % 2 ? 0.8 : 0, seed: run,
+        maxTokens: 240, stopAtEos: false, temperature: run % 2 ? 0.8 : 0, seed: run,
       });
       steps += r.steps.length - 1; // decode steps (the prefill is not one)
       run++;

@@ -19,26 +19,26 @@ import {
 import { chainSpec } from '../src/engine/decoding/tree.ts';
 import { loadTestModel } from './model-paths.ts';
 
-const timings = (draftMs: number, forwardMs: number) => ({ draftMs, forwardMs, verifyMs: 0, acceptMs: 0, totalMs: draftMs + forwardMs });
+const timings = (draftMs: number, verifyForwardMs: number) => ({ draftMs, verifyForwardMs, verifyDecisionsMs: 0, acceptMs: 0, totalMs: draftMs + verifyForwardMs });
 
 /** A decode step drafting a chain of k, accepting `accepted` (a rejection follows unless all k pass). */
 function chainStep(k: number, accepted: number, t = timings(2, 4)): MetricsStep {
   const decisions = Array.from({ length: Math.min(k, accepted + 1) }, (_, i) => ({ accepted: i < accepted }));
   return {
-    kind: 'decode', maxDrafts: k, draft: { tree: chainSpec(k), forwards: 1 },
+    kind: 'decode', maxDepth: k, draft: { tree: chainSpec(k), forwards: 1 },
     verify: { acceptLength: accepted, decisions }, emitted: new Array(accepted + 1).fill(7),
     forwards: { target: 1, draft: 1 }, timings: t,
   };
 }
 
 const prefill: MetricsStep = {
-  kind: 'prefill', maxDrafts: 0, draft: null, verify: { acceptLength: 0, decisions: [] }, emitted: [7],
+  kind: 'prefill', maxDepth: 0, draft: null, verify: { acceptLength: 0, decisions: [] }, emitted: [7],
   forwards: { target: 1, draft: 0 }, timings: timings(0, 5),
 };
 
 /** A decode step whose drafter proposed nothing (prompt lookup without a match). */
-const noDraft = (maxDrafts: number): MetricsStep => ({
-  kind: 'decode', maxDrafts, draft: null, verify: { acceptLength: 0, decisions: [] }, emitted: [7],
+const noDraft = (maxDepth: number): MetricsStep => ({
+  kind: 'decode', maxDepth, draft: null, verify: { acceptLength: 0, decisions: [] }, emitted: [7],
   forwards: { target: 1, draft: 0 }, timings: timings(1, 3),
 });
 
@@ -55,7 +55,7 @@ describe('metrics by hand', () => {
     expect(m.draft_acceptance_rate).toBeCloseTo(5 / 9, 15);
     expect(m.acceptance_rate_per_position).toEqual([2 / 3, 2 / 3, 1 / 3]); // per_pos / num_drafts
     expect(m.mean_acceptance_length).toBeCloseTo(1 + 5 / 3, 15); // tau = 8/3
-    expect(m.k_max).toBe(3);
+    expect(m.max_depth).toBe(3);
     expect(m.system_efficiency).toBeCloseTo((5 + 3) / (3 * (3 + 1)), 15); // 8/12
   });
 
@@ -150,14 +150,14 @@ describe('metrics of real runs', () => {
   });
 
   it('add up for a Medusa chain, and the predicted speedup comes from measured alpha', async () => {
-    const r = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 3 }), prompt, { maxNewTokens: 48, stopAtEos: false });
+    const r = await speculativeGenerate(model, createDrafter(model, { drafter: 'heads', k: 3 }), prompt, { maxTokens: 48, stopAtEos: false });
     const m = computeMetrics(r);
     expect(m.emitted_tokens).toBe(r.tokens.length);
     expect(m.target_forwards).toBe(r.forwards.target);
     expect(m.draft_forwards).toBe(r.forwards.draft);
     expect(m.emitted_tokens_histogram.reduce((a, n, i) => a + n * i, 0)).toBe(r.tokens.length);
     expect(m.emitted_tokens_histogram.reduce((a, n) => a + n, 0)).toBe(r.steps.length);
-    expect(m.k_max).toBe(3);
+    expect(m.max_depth).toBe(3);
     expect(m.num_drafts).toBeGreaterThan(0);
     // tau - 1 = accepted per draft, straight from the verifier's acceptLength
     const drafted = r.steps.filter((s) => s.draft);
@@ -165,12 +165,12 @@ describe('metrics of real runs', () => {
     expect(m.system_efficiency!).toBeLessThanOrEqual(1);
     expect(m.alpha!).toBeGreaterThanOrEqual(m.draft_acceptance_rate!); // decisions stop at the first rejection
     expect(m.predicted_speedup).toBeGreaterThan(0);
-    const base = await generate(model, prompt, { maxNewTokens: 48, stopAtEos: false });
+    const base = await generate(model, prompt, { maxTokens: 48, stopAtEos: false });
     expect(Number.isFinite(speedup(r, base))).toBe(true);
   });
 
   it("for drafter 'none', one token per target forward and no drafts", async () => {
-    const r = await speculativeGenerate(model, null, prompt, { maxNewTokens: 20, stopAtEos: false });
+    const r = await speculativeGenerate(model, null, prompt, { maxTokens: 20, stopAtEos: false });
     const m = computeMetrics(r);
     expect(m.tokens_per_target_forward).toBe(1);
     expect(m.num_drafts).toBe(0);

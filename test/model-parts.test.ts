@@ -27,7 +27,7 @@ describe('adding a part to a loaded model', () => {
     expect(new Set(seen)).toEqual(new Set([staged.config.draft_model.file]));
     const whole = await loadModel(files);
     models.push(whole);
-    const decode = (m: LoadedModel) => speculativeGenerate(m, createDrafter(m, { drafter: 'draft-model', k: 3 }), 'In the beginning', { maxNewTokens: 12, temperature: 0 });
+    const decode = (m: LoadedModel) => speculativeGenerate(m, createDrafter(m, { drafter: 'draft-model', k: 3 }), 'In the beginning', { maxTokens: 12, temperature: 0 });
     expect((await decode(staged)).tokens).toEqual((await decode(whole)).tokens);
   });
 

@@ -56,9 +56,9 @@ function autoregressiveLaw(table: LogitsTable, proc: ProcessorSettings, s: Sampl
 
 type TableModel = ReturnType<typeof tableModel>;
 
-function speculativeLaw(model: TableModel, drafter: Drafter | null, opts: Omit<SpecOptions, 'maxNewTokens'>) {
+function speculativeLaw(model: TableModel, drafter: Drafter | null, opts: Omit<SpecOptions, 'maxTokens'>) {
   return enumerateAsync(async (chooser) => {
-    const r = await speculativeGenerate(model, drafter, { ids: PROMPT }, { ...opts, maxNewTokens: NEW, stopAtEos: false, chooser });
+    const r = await speculativeGenerate(model, drafter, { ids: PROMPT }, { ...opts, maxTokens: NEW, stopAtEos: false, chooser });
     return JSON.stringify(r.tokens);
   });
 }
@@ -190,9 +190,9 @@ describe('greedy with processors: speculative equals autoregressive on the real 
       const mismatches: string[] = [];
       let changed = 0;
       for (const prompt of prompts) {
-        const opts = { maxNewTokens: TOKENS, stopAtEos: false, ...p };
+        const opts = { maxTokens: TOKENS, stopAtEos: false, ...p };
         const want = (await generate(model, prompt.text, opts)).tokens;
-        const plain = (await generate(model, prompt.text, { maxNewTokens: TOKENS, stopAtEos: false })).tokens;
+        const plain = (await generate(model, prompt.text, { maxTokens: TOKENS, stopAtEos: false })).tokens;
         if (JSON.stringify(plain) !== JSON.stringify(want)) changed++;
         if (p.noRepeatNgramSize > 0) {
           // no new token completes an n-gram seen before it (the prompt may repeat itself)

@@ -126,13 +126,13 @@ describe('the indexed context and the tail', () => {
 
 describe('the settings', () => {
   it('the engine defaults them to off and refuses bad values, naming them', () => {
-    const s = decodeSettings({ maxNewTokens: 4 });
+    const s = decodeSettings({ maxTokens: 4 });
     expect([s.repetitionPenalty, s.noRepeatNgramSize]).toEqual([1, 0]);
     for (const repetitionPenalty of [0, -1, Number.NaN, Infinity]) {
-      expect(() => decodeSettings({ maxNewTokens: 4, repetitionPenalty })).toThrow(/repetition_penalty must be a finite number > 0 \(1 = off\)/);
+      expect(() => decodeSettings({ maxTokens: 4, repetitionPenalty })).toThrow(/repetition_penalty must be a finite number > 0 \(1 = off\)/);
     }
     for (const noRepeatNgramSize of [-1, 2.5, Number.NaN]) {
-      expect(() => decodeSettings({ maxNewTokens: 4, noRepeatNgramSize })).toThrow(/no_repeat_ngram_size must be an integer >= 0 \(0 = off\)/);
+      expect(() => decodeSettings({ maxTokens: 4, noRepeatNgramSize })).toThrow(/no_repeat_ngram_size must be an integer >= 0 \(0 = off\)/);
     }
   });
 

@@ -32,7 +32,7 @@ const references = new Map<string, Promise<number[]>>();
 function reference(p: Pick<SuitePrompt, 'id' | 'text'>): Promise<number[]> {
   let r = references.get(p.id);
   if (!r) {
-    r = generate(model, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false }).then((g) => g.tokens);
+    r = generate(model, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false }).then((g) => g.tokens);
     references.set(p.id, r);
   }
   return r;
@@ -77,9 +77,9 @@ function promptsFor(i: number): SuitePrompt[] {
 
 /**
  * A chain drafter that follows a script, for checking the loop's schedule by hand: at decode
- * step i it proposes maxDrafts tokens of which the first plan[i] are the greedy reference's
+ * step i it proposes maxDepth tokens of which the first plan[i] are the greedy reference's
  * next tokens and the rest wrong ('all': every one right; 'skip': no draft). It records the
- * maxDrafts the loop allowed it.
+ * maxDepth the loop allowed it.
  */
 function scriptedDrafter(maxDepth: number, promptLength: number, want: number[], plan: Array<number | 'all' | 'skip'>): Drafter & { allowed: number[] } {
   const V = model.config.vocab_size;
@@ -90,12 +90,12 @@ function scriptedDrafter(maxDepth: number, promptLength: number, want: number[],
     allowed,
     async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
       const entry = plan[allowed.length] ?? 'skip';
-      allowed.push(req.maxDrafts);
+      allowed.push(req.maxDepth);
       if (entry === 'skip') return { skipped: 'no-match' };
       const done = req.context.length - promptLength; // tokens emitted so far
-      const right = entry === 'all' ? req.maxDrafts : Math.min(entry, req.maxDrafts);
+      const right = entry === 'all' ? req.maxDepth : Math.min(entry, req.maxDepth);
       // the reference token plus one is never the target's argmax there
-      const drafts = Array.from({ length: req.maxDrafts }, (_, j) => (j < right ? want[done + j]! : (want[done + j]! + 1) % V));
+      const drafts = Array.from({ length: req.maxDepth }, (_, j) => (j < right ? want[done + j]! : (want[done + j]! + 1) % V));
       const nodeTokens = [req.context[req.context.length - 1]!, ...drafts];
       return { tree: chainTree(drafts.length), nodeTokens, q: nodeTokens.map(() => null), info: nodeTokens.map(() => EMPTY_INFO), forwards: 0 };
     },
@@ -127,7 +127,7 @@ describe('greedy speculative decoding is lossless', () => {
     for (const [i, cfg] of configs().entries()) {
       const drafter = createDrafter(model, cfg);
       for (const p of promptsFor(i)) {
-        const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+        const r = await speculativeGenerate(model, drafter, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false });
         steps += r.steps.length;
         runs++;
         const want = await reference(p);
@@ -150,7 +150,7 @@ describe('greedy speculative decoding is lossless', () => {
     for (const cfg of [{ drafter: 'heads', k: 4 }, { drafter: 'eagle', k: 6 }, { drafter: 'draft-model', k: 6 }, { drafter: 'prompt-lookup', k: 6 }] as const) {
       const drafter = createDrafter(model, cfg);
       for (const p of some) {
-        const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false, adaptive: true });
+        const r = await speculativeGenerate(model, drafter, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false, adaptive: true });
         expect(r.tokens, `${cfg.drafter} adaptive on ${p.id}`).toEqual(await reference(p));
       }
     }
@@ -168,17 +168,17 @@ describe('greedy speculative decoding is lossless', () => {
     const allowed = [4, 4, 3, 2, 1, 3, 3, 4, 3, 2, 1, 1, 3];
     const accepted = [4, 0, 0, 1, 1, null, 3, 0, 0, 0, 0, 1, 3];
     const drafter = scriptedDrafter(4, promptLength, want, plan);
-    const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: 40, stopAtEos: false, adaptive: true });
+    const r = await speculativeGenerate(model, drafter, p.text, { maxTokens: 40, stopAtEos: false, adaptive: true });
     expect(r.tokens).toEqual(want.slice(0, 40));
     const decode = r.steps.filter((s) => s.kind === 'decode');
-    expect(decode.slice(0, plan.length).map((s) => s.maxDrafts)).toEqual(allowed);
+    expect(decode.slice(0, plan.length).map((s) => s.maxDepth)).toEqual(allowed);
     expect(decode.slice(0, plan.length).map((s) => (s.draft ? s.verify.acceptLength : null))).toEqual(accepted);
     // past the script every step is undrafted, so the allowance stays at 4
-    expect(decode.slice(plan.length).map((s) => s.maxDrafts)).toEqual(decode.slice(plan.length).map(() => 4));
-    expect(drafter.allowed).toEqual(decode.map((s) => s.maxDrafts));
+    expect(decode.slice(plan.length).map((s) => s.maxDepth)).toEqual(decode.slice(plan.length).map(() => 4));
+    expect(drafter.allowed).toEqual(decode.map((s) => s.maxDepth));
     // without adaptive, every step may draft the drafter's full depth
     const fixed = scriptedDrafter(4, promptLength, want, plan);
-    const r2 = await speculativeGenerate(model, fixed, p.text, { maxNewTokens: 40, stopAtEos: false });
+    const r2 = await speculativeGenerate(model, fixed, p.text, { maxTokens: 40, stopAtEos: false });
     expect(r2.tokens).toEqual(want.slice(0, 40));
     expect(new Set(fixed.allowed)).toEqual(new Set([4]));
   });
@@ -189,7 +189,7 @@ describe('greedy speculative decoding is lossless', () => {
       const free = createDrafter(model, { drafter: name, k: 4 });
       const qs: number[] = [];
       for (const p of some) {
-        const r = await speculativeGenerate(model, free, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+        const r = await speculativeGenerate(model, free, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false });
         for (const s of r.steps) for (const n of s.draft?.nodes.slice(1) ?? []) qs.push(n.q!);
       }
       qs.sort((a, b) => a - b);
@@ -197,7 +197,7 @@ describe('greedy speculative decoding is lossless', () => {
       const drafter = createDrafter(model, cfg);
       let stopped = 0;
       for (const p of some) {
-        const r = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+        const r = await speculativeGenerate(model, drafter, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false });
         expect(r.tokens, `${cfg.drafter} p_min on ${p.id}`).toEqual(await reference(p));
         for (const s of r.steps) {
           // every drafted token was at least p_min likely to its drafter; a short chain says why
@@ -211,7 +211,7 @@ describe('greedy speculative decoding is lossless', () => {
 
   it("drafter 'none' is generate(): same tokens, one target forward per token", async () => {
     const p = some[0]!;
-    const r = await speculativeGenerate(model, null, p.text, { maxNewTokens: 16, stopAtEos: false });
+    const r = await speculativeGenerate(model, null, p.text, { maxTokens: 16, stopAtEos: false });
     expect(r.tokens).toEqual((await reference(p)).slice(0, 16));
     expect(r.forwards.target).toBe(16);
     for (const s of r.steps.slice(1)) expect(s.kvAfter).toBe(s.kvBefore + 1);
@@ -219,7 +219,7 @@ describe('greedy speculative decoding is lossless', () => {
 
   it('keeps the KV cache equal to the accepted context after every step', async () => {
     const drafter = createDrafter(model, { drafter: 'heads-tree', tree: 'tree-12' });
-    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxNewTokens: 40, stopAtEos: false });
+    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxTokens: 40, stopAtEos: false });
     let fed = r.promptIds.length; // after prefill: the prompt is cached, the first token pending
     for (const s of r.steps.slice(1)) {
       expect(s.kvBefore).toBe(fed);
@@ -230,7 +230,7 @@ describe('greedy speculative decoding is lossless', () => {
 
   it('sampling with the same seed gives the same tokens; a different seed, different ones', async () => {
     const drafter = createDrafter(model, { drafter: 'heads', k: 3 });
-    const opts = { maxNewTokens: 32, temperature: 1, stopAtEos: false };
+    const opts = { maxTokens: 32, temperature: 1, stopAtEos: false };
     const a = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 7 });
     const b = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 7 });
     const c = await speculativeGenerate(model, drafter, some[0]!.text, { ...opts, seed: 8 });
@@ -244,19 +244,19 @@ describe('greedy speculative decoding is lossless', () => {
     const ctl = new AbortController();
     const p = some[0]!;
     const r = await speculativeGenerate(model, drafter, p.text, {
-      maxNewTokens: NEW_TOKENS, stopAtEos: false, signal: ctl.signal,
+      maxTokens: NEW_TOKENS, stopAtEos: false, signal: ctl.signal,
       onStep: (s) => { if (s.index === 2) ctl.abort(); },
     });
     expect(r.stopReason).toBe('aborted');
     expect(r.steps.length).toBe(3);
-    const again = await speculativeGenerate(model, drafter, p.text, { maxNewTokens: NEW_TOKENS, stopAtEos: false });
+    const again = await speculativeGenerate(model, drafter, p.text, { maxTokens: NEW_TOKENS, stopAtEos: false });
     expect(again.tokens).toEqual(await reference(p));
   });
 
   it('typical acceptance is refused for greedy and flagged lossy when sampling', async () => {
     const drafter = createDrafter(model, { drafter: 'heads', k: 2 });
-    await expect(speculativeGenerate(model, drafter, 'x', { maxNewTokens: 4, acceptance: 'typical' })).rejects.toThrow(/temperature/);
-    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxNewTokens: 8, temperature: 1, acceptance: 'typical', stopAtEos: false });
+    await expect(speculativeGenerate(model, drafter, 'x', { maxTokens: 4, acceptance: 'typical' })).rejects.toThrow(/temperature/);
+    const r = await speculativeGenerate(model, drafter, some[0]!.text, { maxTokens: 8, temperature: 1, acceptance: 'typical', stopAtEos: false });
     expect(r.lossy).toBe(true);
   });
 });

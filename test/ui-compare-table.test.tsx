@@ -24,7 +24,7 @@ const heads: CompareConfig = { drafter: 'heads', k: 4, tree: 'tree-8', temperatu
 function results(): BenchResults {
   const headsRuns = [[0.9, 1.1, 2], [0.2, 3.1, 4.6], [0.3, 2.9, 4.4]] as const;
   return {
-    format: 'space-compare-results', version: 4, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 16,
+    format: 'space-compare-results', version: 5, created: '2026-12-01T00:00:00Z', model: { id: 'toy', threads: 1 }, suite: 'prose', max_tokens: 16,
     configs: [heads, { ...heads, drafter: 'prompt-lookup' }],
     prompts: headsRuns.map(([d4, s, tau], i) => ({
       id: `p${i}`, suite: 'prose' as const,

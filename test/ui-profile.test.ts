@@ -9,11 +9,11 @@ import type { RunCost, StepProfile } from '../src/engine/bench/figures.ts';
 import { decodeFigures, medianProfile, profileSegments, SEGMENTS } from '../src/ui/profile.ts';
 
 const profile: StepProfile = {
-  draft_ms: 1, draft_run_ms: 0.75, forward_ms: 3, forward_run_ms: 2.5, verify_ms: 0.25, accept_ms: 0.5, kv_ms: 0.125, other_ms: 0.25, step_ms: 5,
+  draft_ms: 1, draft_run_ms: 0.75, verify_forward_ms: 3, verify_forward_run_ms: 2.5, verify_decisions_ms: 0.25, accept_ms: 0.5, kv_ms: 0.125, other_ms: 0.25, step_ms: 5,
 };
 
 const cost = (p: Partial<RunCost>): RunCost => ({
-  steps: 0, tokens: 0, decodeMs: 0, draftMs: 0, draftRunMs: 0, forwardMs: 0, forwardRunMs: 0, verifyMs: 0, acceptMs: 0, kvMs: 0, ...p,
+  steps: 0, tokens: 0, decodeMs: 0, draftMs: 0, draftRunMs: 0, verifyForwardMs: 0, verifyForwardRunMs: 0, verifyDecisionsMs: 0, acceptMs: 0, kvMs: 0, ...p,
 });
 
 describe('step profile segments', () => {
@@ -48,14 +48,14 @@ describe('step profile segments', () => {
 
 describe('a Decode run against its baseline', () => {
   // baseline: 10 steps of 1 token in 25 ms, 20 ms of it in session.run -> overhead 1.25, t(1) = 2 ms
-  const baseline = cost({ steps: 10, tokens: 10, decodeMs: 25, forwardMs: 22, forwardRunMs: 20, verifyMs: 1, acceptMs: 1 });
+  const baseline = cost({ steps: 10, tokens: 10, decodeMs: 25, verifyForwardMs: 22, verifyForwardRunMs: 20, verifyDecisionsMs: 1, acceptMs: 1 });
   // speculative: 4 steps of 3 tokens in 12 ms; bare draft 0.5 and verify 2 ms per step
-  const spec = cost({ steps: 4, tokens: 12, decodeMs: 12, draftMs: 3, draftRunMs: 2, forwardMs: 9, forwardRunMs: 8 });
+  const spec = cost({ steps: 4, tokens: 12, decodeMs: 12, draftMs: 3, draftRunMs: 2, verifyForwardMs: 9, verifyForwardRunMs: 8 });
 
   it('gives the overhead, the decode speedup, its bound τ·t(1)/(t_draft + t_verify) and the efficiency', () => {
     const f = decodeFigures(spec, baseline);
     expect(f.arOverhead).toBe(1.25);
-    expect(f.pair).toMatchObject({ tau: 3, t1_ms: 2, t_draft_ms: 0.5, t_verify_ms: 2 });
+    expect(f.pair).toMatchObject({ tokens_per_step: 3, t1_ms: 2, t_draft_ms: 0.5, t_verify_ms: 2 });
     expect(f.pair!.speedup_decode).toBe(2.5); // 2.5 ms per token against 1 ms
     expect(f.pair!.speedup_bound).toBeCloseTo(2.4, 12); // 3 * 2 / 2.5
     expect(f.pair!.efficiency).toBeCloseTo(2.5 / 2.4, 12);

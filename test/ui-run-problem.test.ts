@@ -2,7 +2,7 @@
  * Run's checks in the page (store/run-problem.ts): a prompt is counted with the model's own
  * tokenizer (page-tokenizer.ts, from model-info's tokenizer.json) and refused with its count
  * when it cannot fit the context, before the worker is asked; an empty prompt is refused
- * too; a prompt that fits but leaves less room than Max new tokens gets a note, not a refusal.
+ * too; a prompt that fits but leaves less room than Max tokens gets a note, not a refusal.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +67,7 @@ describe('runProblem', () => {
     expect(runProblem({ ...DEFAULT_SETTINGS, prompt: promptOf(P) }, null)).toBeNull();
   });
 
-  it('notes, without refusing, a prompt that leaves less room than Max new tokens', () => {
+  it('notes, without refusing, a prompt that leaves less room than Max tokens', () => {
     const fit = promptFit(P - 10, P);
     expect(promptFitNote(fit, 64)).toBe('Room for 10 new tokens after this prompt, fewer than the 64 asked: the decode stops when the context is full.');
     expect(promptFitNote(fit, 10)).toBeNull();

@@ -35,7 +35,7 @@ const summary = (tokens: number[], stopReason: RunSummary['stopReason'] = 'max_t
   elapsedMs: 5,
   lossy: false,
   metrics: example.metrics,
-  cost: { steps: 1, tokens: 1, decodeMs: 2, draftMs: 0, draftRunMs: 0, forwardMs: 1.5, forwardRunMs: 1.2, verifyMs: 0.2, acceptMs: 0.1, kvMs: 0.05 },
+  cost: { steps: 1, tokens: 1, decodeMs: 2, draftMs: 0, draftRunMs: 0, verifyForwardMs: 1.5, verifyForwardRunMs: 1.2, verifyDecisionsMs: 0.2, acceptMs: 0.1, kvMs: 0.05 },
 });
 
 function ready() {

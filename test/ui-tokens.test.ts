@@ -13,7 +13,7 @@ function step(index: number, tree: number[][], nodeTokens: number[], decisions: 
     kind: 'decode',
     kvBefore: 10,
     kvAfter: 10 + all.length,
-    maxDrafts: 3,
+    maxDepth: 3,
     draft: { tree, nodeTokens, nodes: nodeTokens.map(() => ({ q: null, top: null, u: null })), forwards: 1 },
     target: { nodes: nodeTokens.map(() => ({ top: [], pToken: null })), dist: 'softmax' },
     verify: { method: 'chain-greedy', lossy: false, acceptLength: acceptedTokens.length, acceptedNodes, acceptedTokens, emitted: all, decisions, final },

@@ -30,7 +30,7 @@ describe('parseTraceText', () => {
       'not json',
       '[]',
       '{"format":"something-else"}',
-      text.replace('"version": 1', '"version": 2'),
+      text.replace('"version": 2', '"version": 3'),
       text.replace('"vocab_size":', '"vocab_size":-'),
       text.replace('"emitted":[', '"emitted":[99999,'),
     ];

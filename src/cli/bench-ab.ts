@@ -81,14 +81,16 @@ async function main(): Promise<void> {
       const v = versions[j]!;
       for (const [c, [label, , temperature]] of CONFIGS.entries()) {
         v.meter.ms = 0;
-        const r = await v.engine.speculativeGenerate(v.model, drafters[j]![c]!, v.prompts[Math.max(0, i)]!, { maxNewTokens: 128, seed: Math.max(0, i), temperature });
+        // older checkouts read maxNewTokens and time the target forward as forwardMs
+        const opts = { maxTokens: 128, maxNewTokens: 128, seed: Math.max(0, i), temperature };
+        const r = await v.engine.speculativeGenerate(v.model, drafters[j]![c]!, v.prompts[Math.max(0, i)]!, opts);
         if (i < 0) continue; // warm-up
         const pre = r.steps[0]!.timings;
         const s = v.sums.get(label) ?? { ms: 0, tokens: 0, steps: 0, runMs: 0 };
         s.ms += r.elapsedMs - pre.totalMs;
         s.tokens += r.tokens.length - 1;
         s.steps += r.steps.length - 1;
-        s.runMs += v.meter.ms - pre.forwardMs;
+        s.runMs += v.meter.ms - (pre.verifyForwardMs ?? (pre as unknown as { forwardMs: number }).forwardMs);
         v.sums.set(label, s);
       }
     }

@@ -94,15 +94,15 @@ function collapsedPart(rows: readonly BenchRow[]): { body: string[][]; lines: st
 }
 
 const PROFILE_HEADERS = [
-  'drafter', 'k / tree', 'sampling', 'step ms', 'draft ms (run)', 'forward ms (run)', 'verify ms', 'accept ms (KV)', 'other ms',
+  'drafter', 'k / tree', 'sampling', 'step ms', 'draft ms (run)', 'verify forward ms (run)', 'verify decisions ms', 'accept ms (KV)', 'other ms',
   'AR overhead (min–max)', 'bound', 'efficiency (min–max)',
 ];
 
 function profileCells(r: BenchRow): string[] {
   const p = r.profile;
   return [
-    r.drafter, r.shape || '–', r.sampling, med(p.step_ms), part(p.draft_ms, p.draft_run_ms), part(p.forward_ms, p.forward_run_ms),
-    med(p.verify_ms), part(p.accept_ms, p.kv_ms), med(p.other_ms), withRange(r.ar_overhead), med(r.speedup_bound), withRange(r.efficiency),
+    r.drafter, r.shape || '–', r.sampling, med(p.step_ms), part(p.draft_ms, p.draft_run_ms), part(p.verify_forward_ms, p.verify_forward_run_ms),
+    med(p.verify_decisions_ms), part(p.accept_ms, p.kv_ms), med(p.other_ms), withRange(r.ar_overhead), med(r.speedup_bound), withRange(r.efficiency),
   ];
 }
 
@@ -118,10 +118,10 @@ const NOTES = [
 ];
 
 const PROFILE_NOTES = [
-  'Per decode step, ms: draft (of which inside session.run), the target forward (of which the bare session.run), the',
-  'verifier\'s decisions, accept (of which the KV cache truncate/gather), other (records, yields: the rest of the step).',
-  'AR overhead: an autoregressive step\'s wall time / its bare session.run. bound: τ · t(1) / (t_draft + t_verify), with',
-  'τ = tokens per decode step, t(1) the baseline\'s bare forward, t_draft and t_verify this run\'s bare forwards;',
+  'Per decode step, ms: draft (of which inside session.run), the verify forward (of which the bare session.run), the',
+  'verify decisions, accept (of which the KV cache truncate/gather), other (records, yields: the rest of the step).',
+  'AR overhead: an autoregressive step\'s wall time / its bare session.run. bound: tokens per step · t(1) / (t_draft + t_verify), with',
+  'tokens per step = emitted tokens / decode steps, t(1) the baseline\'s bare forward, t_draft and t_verify this run\'s bare forwards;',
   'efficiency: decode speedup / bound, per prompt.',
 ];
 

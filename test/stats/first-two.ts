@@ -117,7 +117,7 @@ export async function sampleFirstTwo(model: LoadedModel, job: SampleJob): Promis
   for (let seed = job.from; seed < job.to; seed++) {
     const res = await speculativeGenerate(model, drafter, { ids: job.promptIds }, {
       ...job.sampling,
-      maxNewTokens: 2,
+      maxTokens: 2,
       stopAtEos: false,
       seed,
       acceptance: job.acceptance,

@@ -6,9 +6,10 @@
  *   ar_overhead      AR wall time per step / bare session.run per step (the engine's cost
  *                    over the runtime's: sampling, tensors, KV bookkeeping, records)
  *   speedup_decode   AR ms per token / speculative ms per token
- *   speedup_bound    tau * t(1) / (t_draft + t_verify(n)): what the runtime's measured
- *                    forward times allow, with tau = tokens per step, t(1) the AR run's bare
- *                    forward, t_draft the drafter's bare forwards, t_verify the bare verify
+ *   speedup_bound    tokens_per_step * t(1) / (t_draft + t_verify(n)): what the runtime's
+ *                    measured forward times allow, with tokens_per_step = emitted tokens /
+ *                    decode steps, t(1) the AR run's bare forward, t_draft the drafter's bare
+ *                    forwards, t_verify the bare verify forward
  *   efficiency       speedup_decode / speedup_bound
  *
  * t(1) comes from the AR run on the same prompt, so it is taken over the same contexts.
@@ -19,7 +20,7 @@ import { spread, type Spread } from '../trace/metrics.ts';
 import type { SpecResult, StepTimings } from '../decoding/speculative.ts';
 
 /** The step timings a run's cost sums (all but the step total, which decodeMs replaces). */
-const PHASES = ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs'] as const;
+const PHASES = ['draftMs', 'draftRunMs', 'verifyForwardMs', 'verifyForwardRunMs', 'verifyDecisionsMs', 'acceptMs', 'kvMs'] as const;
 
 /** Sums over one run's decode steps: each phase of StepTimings, plus the decode wall time. */
 export type RunCost = Record<(typeof PHASES)[number], number> & {
@@ -45,9 +46,9 @@ export function runCost(r: Pick<SpecResult, 'steps' | 'decodeMs'>): RunCost {
 export interface StepProfile {
   draft_ms: number;
   draft_run_ms: number;
-  forward_ms: number;
-  forward_run_ms: number;
-  verify_ms: number;
+  verify_forward_ms: number;
+  verify_forward_run_ms: number;
+  verify_decisions_ms: number;
   accept_ms: number;
   kv_ms: number;
   other_ms: number;
@@ -57,13 +58,13 @@ export interface StepProfile {
 export function stepProfile(c: RunCost): StepProfile | null {
   if (c.steps === 0) return null;
   const per = (x: number) => x / c.steps;
-  const phases = c.draftMs + c.forwardMs + c.verifyMs + c.acceptMs;
+  const phases = c.draftMs + c.verifyForwardMs + c.verifyDecisionsMs + c.acceptMs;
   return {
     draft_ms: per(c.draftMs),
     draft_run_ms: per(c.draftRunMs),
-    forward_ms: per(c.forwardMs),
-    forward_run_ms: per(c.forwardRunMs),
-    verify_ms: per(c.verifyMs),
+    verify_forward_ms: per(c.verifyForwardMs),
+    verify_forward_run_ms: per(c.verifyForwardRunMs),
+    verify_decisions_ms: per(c.verifyDecisionsMs),
     accept_ms: per(c.acceptMs),
     kv_ms: per(c.kvMs),
     other_ms: per(Math.max(0, c.decodeMs - phases)),
@@ -73,13 +74,13 @@ export function stepProfile(c: RunCost): StepProfile | null {
 
 /** AR wall time per step over its bare session.run per step; null without steps. */
 export function arOverhead(ar: RunCost): number | null {
-  if (ar.steps === 0 || ar.forwardRunMs <= 0) return null;
-  return ar.decodeMs / ar.forwardRunMs;
+  if (ar.steps === 0 || ar.verifyForwardRunMs <= 0) return null;
+  return ar.decodeMs / ar.verifyForwardRunMs;
 }
 
 export interface PairFigures {
-  /** Tokens per decode step of the speculative run. */
-  tau: number;
+  /** Emitted tokens / decode steps of the speculative run (not τ: undrafted steps count too). */
+  tokens_per_step: number;
   /** The AR run's bare 1-token forward, ms. */
   t1_ms: number;
   /** The speculative run's bare drafter and verify forwards per step, ms. */
@@ -93,14 +94,14 @@ export interface PairFigures {
 /** A speculative run against its autoregressive baseline on the same prompt; null if either has no decode steps. */
 export function pairFigures(spec: RunCost, ar: RunCost): PairFigures | null {
   if (spec.steps === 0 || ar.steps === 0 || spec.tokens === 0 || ar.tokens === 0) return null;
-  const tau = spec.tokens / spec.steps;
-  const t1 = ar.forwardRunMs / ar.steps;
+  const tokensPerStep = spec.tokens / spec.steps;
+  const t1 = ar.verifyForwardRunMs / ar.steps;
   const tDraft = spec.draftRunMs / spec.steps;
-  const tVerify = spec.forwardRunMs / spec.steps;
+  const tVerify = spec.verifyForwardRunMs / spec.steps;
   const speedupDecode = ar.decodeMs / ar.tokens / (spec.decodeMs / spec.tokens);
-  const bound = (tau * t1) / (tDraft + tVerify);
+  const bound = (tokensPerStep * t1) / (tDraft + tVerify);
   return {
-    tau,
+    tokens_per_step: tokensPerStep,
     t1_ms: t1,
     t_draft_ms: tDraft,
     t_verify_ms: tVerify,

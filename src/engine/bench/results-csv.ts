@@ -16,7 +16,7 @@ export function csvField(v: string | number | null): string {
 
 const triple = (s: Spread | null) => [s?.median ?? null, s?.min ?? null, s?.max ?? null];
 
-const PROFILE_CSV = ['step_ms', 'draft_ms', 'draft_run_ms', 'forward_ms', 'forward_run_ms', 'verify_ms', 'accept_ms', 'kv_ms', 'other_ms'] as const;
+const PROFILE_CSV = ['step_ms', 'draft_ms', 'draft_run_ms', 'verify_forward_ms', 'verify_forward_run_ms', 'verify_decisions_ms', 'accept_ms', 'kv_ms', 'other_ms'] as const;
 
 export function rowsToCsv(rows: readonly BenchRow[]): string {
   const depth = Math.max(0, ...rows.map((r) => r.acceptance_rate_per_position.length));

@@ -16,9 +16,12 @@
  * to every cell; version 3 distinct4 (text-quality.ts); version 4 lets a configuration carry
  * any DecodeConfig knob (top-p, top-k, processors, p-min, adaptive, acceptance, a tree of
  * index paths), a baseline its sampling beside its temperature, and the suite be 'all', so
- * the CLI's runs fit. Versions 1 to 3 still import, the figures they lack unknown (null).
+ * the CLI's runs fit; version 5 names the step profile's target forward and verifier
+ * decisions verify_forward_ms and verify_decisions_ms, and the pair's tokens per decode step
+ * tokens_per_step (versions 2 to 4: forward_ms, verify_ms, tau). Versions 1 to 4 still import,
+ * the figures they lack unknown (null).
  *
- *   { "format": "space-compare-results", "version": 4, "created": "2026-11-22T14:00:00Z",
+ *   { "format": "space-compare-results", "version": 5, "created": "2026-11-22T14:00:00Z",
  *     "model": { "id": "toy", "threads": 2 }, "suite": "prose", "max_tokens": 48,
  *     "configs": [{ "drafter": "heads", "k": 4, "temperature": 0 }],
  *     "prompts": [{ "id": "prose-0", "suite": "prose", "baselines": [{ "temperature": 0, "cell": {...} }], "cells": [{...}] }] }
@@ -34,9 +37,9 @@ import type { BenchCell } from './cell.ts';
 import { SUITE_CHOICES, SUITE_NAMES, type SuiteChoice, type SuiteName } from './suites.ts';
 
 export const RESULTS_FORMAT = 'space-compare-results';
-export const RESULTS_VERSION = 4;
+export const RESULTS_VERSION = 5;
 /** Versions this project reads (older ones are upgraded on import). */
-export const READABLE_VERSIONS = [1, 2, 3, 4] as const;
+export const READABLE_VERSIONS = [1, 2, 3, 4, 5] as const;
 /**
  * The most configurations, prompts and new tokens a file holds: what `npm run bench` runs
  * (the Compare view's controls stop sooner, at 12, 24 and 256: ui/compare/configs.ts).
@@ -141,33 +144,23 @@ const cellV1 = z.object({
   predicted_speedup: positive.nullable(),
   accept_length_histogram: list(whole(0, MAX_FILE_TOKENS, 'a step count'), MAX_DRAFT_DEPTH + 1, `one per accept length 0 to ${MAX_DRAFT_DEPTH}`),
 });
-const profile = z.object({
-  draft_ms: ms,
-  draft_run_ms: ms,
-  forward_ms: ms,
-  forward_run_ms: ms,
-  verify_ms: ms,
-  accept_ms: ms,
-  kv_ms: ms,
-  other_ms: ms,
-  step_ms: ms,
-});
-const pair = z.object({
-  tau,
-  t1_ms: positive,
-  t_draft_ms: ms,
-  t_verify_ms: ms,
-  speedup_decode: positive,
-  speedup_bound: positive,
-  efficiency: positive,
-});
+const phases = { draft_ms: ms, draft_run_ms: ms, accept_ms: ms, kv_ms: ms, other_ms: ms, step_ms: ms };
+const profile = z.object({ ...phases, verify_forward_ms: ms, verify_forward_run_ms: ms, verify_decisions_ms: ms });
+/** Versions 2 to 4 named the verify forward forward_ms and the verify decisions verify_ms. */
+const profileV2 = z.object({ ...phases, forward_ms: ms, forward_run_ms: ms, verify_ms: ms });
+const bounds = { t1_ms: positive, t_draft_ms: ms, t_verify_ms: ms, speedup_decode: positive, speedup_bound: positive, efficiency: positive };
+const tokensPerStep = range(1, MAX_DRAFT_DEPTH + 1, `tokens per decode step from 1 to ${MAX_DRAFT_DEPTH + 1}`);
+const pair = z.object({ tokens_per_step: tokensPerStep, ...bounds });
+/** Versions 2 to 4 named tokens per step tau. */
+const pairV2 = z.object({ tau: tokensPerStep, ...bounds });
 const cellV2 = cellV1.extend({
-  profile: profile.nullable(),
+  profile: profileV2.nullable(),
   ar_overhead: positive.nullable(),
-  pair: pair.nullable(),
+  pair: pairV2.nullable(),
   matches_baseline: z.boolean().nullable(),
 });
 const cellV3 = cellV2.extend({ distinct4: rate });
+const cellV5 = cellV3.extend({ profile: profile.nullable(), pair: pair.nullable() });
 
 const drafter = z.enum(DRAFTING_NAMES as [BenchConfig['drafter'], ...BenchConfig['drafter'][]]);
 const treeName = z.enum(Object.keys(DEFAULT_TREES) as [DefaultTreeName, ...DefaultTreeName[]]);
@@ -228,13 +221,15 @@ const SCHEMAS = {
   2: schemaOf(2, cellV2, configV1, baselineV1, suiteV1),
   3: schemaOf(3, cellV3, configV1, baselineV1, suiteV1),
   4: schemaOf(4, cellV3, configV4, baselineV4, suiteV4),
+  5: schemaOf(5, cellV5, configV4, baselineV4, suiteV4),
 } as const;
 
 /** What versions 2 and 3 added to a cell, unknown for an older file. */
-const UPGRADE: Record<1 | 2 | 3, object> = {
+const UPGRADE: Record<1 | 2 | 3 | 4, object> = {
   1: { profile: null, ar_overhead: null, pair: null, matches_baseline: null, distinct4: null },
   2: { distinct4: null },
   3: {},
+  4: {},
 };
 
 const SHAPE = `{ format: "space-compare-results", version: ${RESULTS_VERSION}, model, suite, max_tokens, configs: [...], prompts: [...] }`;
@@ -262,7 +257,7 @@ export function parseBenchResults(text: string, where: string): BenchResults {
       `${where} is comparison results version ${version}, newer than this page reads (${READABLE_VERSIONS.join(', ')}). Open it with the page that exported it, or run the comparison again here.`,
     );
   }
-  const v = version === 1 || version === 2 || version === 3 ? version : RESULTS_VERSION;
+  const v = version === 1 || version === 2 || version === 3 || version === 4 ? version : RESULTS_VERSION;
   const parsed = SCHEMAS[v].safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -322,9 +317,24 @@ function checkConsistent(r: BenchResults, where: string): void {
   });
 }
 
-/** An older file as the current version: the figures it lacks are unknown; its rows already are version-4 configurations. */
+type ProfileV2 = z.infer<typeof profileV2>;
+type PairV2 = z.infer<typeof pairV2>;
+
+/** A version 2-4 profile and pair under version 5's names. */
+function renamed(c: BenchCell): BenchCell {
+  const old = c as unknown as { profile: ProfileV2 | null; pair: PairV2 | null };
+  const { forward_ms, forward_run_ms, verify_ms, ...phases } = old.profile ?? ({} as ProfileV2);
+  const { tau, ...bounds } = old.pair ?? ({} as PairV2);
+  return {
+    ...c,
+    profile: old.profile ? { ...phases, verify_forward_ms: forward_ms, verify_forward_run_ms: forward_run_ms, verify_decisions_ms: verify_ms } : null,
+    pair: old.pair ? { tokens_per_step: tau, ...bounds } : null,
+  };
+}
+
+/** An older file as the current version: the figures it lacks are unknown, the others renamed; its rows already are version-4 configurations. */
 function upgrade(r: BenchResults, missing: object): BenchResults {
-  const up = (c: BenchCell) => ({ ...c, ...missing });
+  const up = (c: BenchCell) => renamed({ ...c, ...missing } as BenchCell);
   return {
     ...r,
     version: RESULTS_VERSION,

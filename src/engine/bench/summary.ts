@@ -66,7 +66,7 @@ export interface BenchRow {
 /** 'autoregressive, greedy', 'autoregressive, t=0.7 top-p=0.9'. */
 export const baselineLabel = (c: Parameters<typeof samplingLabel>[0]) => `autoregressive, ${samplingLabel(c)}`;
 
-const PROFILE_KEYS = ['draft_ms', 'draft_run_ms', 'forward_ms', 'forward_run_ms', 'verify_ms', 'accept_ms', 'kv_ms', 'other_ms', 'step_ms'] as const satisfies readonly (keyof StepProfile)[];
+const PROFILE_KEYS = ['draft_ms', 'draft_run_ms', 'verify_forward_ms', 'verify_forward_run_ms', 'verify_decisions_ms', 'accept_ms', 'kv_ms', 'other_ms', 'step_ms'] as const satisfies readonly (keyof StepProfile)[];
 
 const ONE: Spread = { median: 1, min: 1, max: 1 };
 

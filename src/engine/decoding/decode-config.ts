@@ -50,7 +50,7 @@ export interface DecodeConfig {
   /** 1 = off. */
   topP: number;
   seed: number;
-  /** New tokens at most (the URL's max_tokens, the CLI's --max-tokens, the engine's maxNewTokens). */
+  /** New tokens at most (the URL's max_tokens, the CLI's --max-tokens, the engine's maxTokens). */
   maxTokens: number;
   /** Stop after emitting EOS; undefined = true. */
   stopAtEos?: boolean;
@@ -130,7 +130,7 @@ export function baselineOf(c: DecodeConfig): DecodeConfig {
 export function specOptionsOf(config: DecodeConfig): SpecOptions {
   const c = applicableConfig(config);
   return {
-    maxNewTokens: c.maxTokens,
+    maxTokens: c.maxTokens,
     seed: c.seed,
     repetitionPenalty: c.repetitionPenalty,
     noRepeatNgramSize: c.noRepeatNgramSize,

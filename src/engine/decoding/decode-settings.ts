@@ -7,7 +7,7 @@ import { PROCESSORS_OFF, validateProcessors, type ProcessorSettings } from './pr
 import { validateSampling, type SamplingParams } from './sampling.ts';
 
 export interface GenerateOptions {
-  maxNewTokens: number;
+  maxTokens: number;
   /** Hugging Face's repetition_penalty, applied before temperature/top-k/top-p; 1 (default) = off. */
   repetitionPenalty?: number;
   /** Hugging Face's no_repeat_ngram_size; 0 (default) = off. */
@@ -30,20 +30,20 @@ export interface GenerateOptions {
 export type StopReason = 'max_tokens' | 'eos' | 'context_full' | 'aborted';
 
 export interface DecodeSettings extends SamplingParams, ProcessorSettings {
-  maxNewTokens: number;
+  maxTokens: number;
   seed: number;
   stopAtEos: boolean;
 }
 
 /** Options with their defaults, or an error naming the bad one and what it should be. */
 export function decodeSettings(opts: GenerateOptions): DecodeSettings {
-  if (!opts || typeof opts !== 'object') throw new Error('generate options are required: at least { maxNewTokens }');
-  const { maxNewTokens } = opts;
-  if (!(Number.isInteger(maxNewTokens) && maxNewTokens > 0)) {
-    throw new Error(`maxNewTokens must be a positive integer, got ${String(maxNewTokens)}`);
+  if (!opts || typeof opts !== 'object') throw new Error('generate options are required: at least { maxTokens }');
+  const { maxTokens } = opts;
+  if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
+    throw new Error(`maxTokens must be a positive integer, got ${String(maxTokens)}`);
   }
   const s: DecodeSettings = {
-    maxNewTokens,
+    maxTokens,
     repetitionPenalty: opts.repetitionPenalty ?? PROCESSORS_OFF.repetitionPenalty,
     noRepeatNgramSize: opts.noRepeatNgramSize ?? PROCESSORS_OFF.noRepeatNgramSize,
     temperature: opts.temperature ?? 0,

@@ -70,7 +70,7 @@ export async function generate(
         stopReason = 'eos';
         break;
       }
-      if (tokens.length >= s.maxNewTokens) {
+      if (tokens.length >= s.maxTokens) {
         stopReason = 'max_tokens';
         break;
       }

@@ -125,7 +125,7 @@ export async function speculativeGenerate(
   const steps: StepRecord[] = [];
   const forwards = { target: 0, draft: 0 };
   let stopReason: StopReason = 'aborted';
-  let kNow = drafter?.maxDepth ?? 0;
+  let depthNow = drafter?.maxDepth ?? 0;
   let lossy = false;
   let decodeStart: number | null = null;
   /** What the last step kept; null before the prefill. */
@@ -155,8 +155,8 @@ export async function speculativeGenerate(
     const clock = new StepClock();
     const L = cache.length;
     // 1. draft: at most as deep as the context has room for (node depth d sits at position L + d)
-    const maxDrafts = kind === 'prefill' ? 0 : Math.min(opts.adaptive ? kNow : drafter?.maxDepth ?? 0, nPos - 1 - L);
-    const { draft, skip } = await draftStep(maxDrafts, clock);
+    const maxDepth = kind === 'prefill' ? 0 : Math.min(opts.adaptive ? depthNow : drafter?.maxDepth ?? 0, nPos - 1 - L);
+    const { draft, skip } = await draftStep(maxDepth, clock);
     clock.end('draft');
 
     // 2. verify forward: the tokens the cache lacks, then the draft; rows root .. root + N - 1 are the tree's
@@ -187,7 +187,7 @@ export async function speculativeGenerate(
     context.push(...result.emitted);
     drafter?.commit(kept);
     if (draft && opts.adaptive) {
-      kNow = result.acceptLength === draft.tree.size - 1 && draft.tree.isChain ? Math.min(kNow + 2, drafter!.maxDepth) : Math.max(1, kNow - 1);
+      depthNow = result.acceptLength === draft.tree.size - 1 && draft.tree.isChain ? Math.min(depthNow + 2, drafter!.maxDepth) : Math.max(1, depthNow - 1);
     }
 
     // 5. emit
@@ -197,7 +197,7 @@ export async function speculativeGenerate(
     const target = targetNodes(rows, V, draft, dists); // for the trace only: after the timed phases
     clock.end('record');
     const rec = stepRecord({
-      index: steps.length, kind, kvBefore: L, kvAfter: cache.length, maxDrafts, draft, skip,
+      index: steps.length, kind, kvBefore: L, kvAfter: cache.length, maxDepth, draft, skip,
       target, greedy: s.temperature === 0, verify: result, emitted: out.emitted, text: out.text, timings: clock.timings(),
     });
     steps.push(rec);
@@ -206,11 +206,11 @@ export async function speculativeGenerate(
   }
 
   /** The drafter's proposal for this step, or why there is none. */
-  async function draftStep(maxDrafts: number, clock: StepClock): Promise<{ draft: Draft | null; skip: DraftSkip | null }> {
-    if (!drafter || maxDrafts < 1 || !kept) return { draft: null, skip: null };
+  async function draftStep(maxDepth: number, clock: StepClock): Promise<{ draft: Draft | null; skip: DraftSkip | null }> {
+    if (!drafter || maxDepth < 1 || !kept) return { draft: null, skip: null };
     const n = kept.tokens.length;
     const hidden = kept.hidden.slice((n - 1) * C, n * C); // [C]
-    const got = await drafter.draft({ context, hidden, maxDrafts, sampling: s, processors, chooser, signal: opts.signal });
+    const got = await drafter.draft({ context, hidden, maxDepth, sampling: s, processors, chooser, signal: opts.signal });
     clock.run('draft', got.runMs ?? 0);
     if ('skipped' in got) return { draft: null, skip: got };
     forwards.draft += got.forwards;
@@ -228,7 +228,7 @@ export async function speculativeGenerate(
       const piece = stream.push(t);
       text += piece;
       opts.onToken?.(t, piece);
-      if (tokens.length >= s.maxNewTokens) return { emitted, text, stop: 'max_tokens' };
+      if (tokens.length >= s.maxTokens) return { emitted, text, stop: 'max_tokens' };
     }
     return { emitted, text, stop: null };
   }

@@ -14,11 +14,11 @@ export interface StepTimings {
   /** Of draftMs, the time inside onnxruntime's session.run (the drafter's bare forwards). */
   draftRunMs: number;
   /** The target forward over the root and the candidates. */
-  forwardMs: number;
-  /** Of forwardMs, the bare session.run: what the runtime itself costs. */
-  forwardRunMs: number;
+  verifyForwardMs: number;
+  /** Of verifyForwardMs, the bare session.run: what the runtime itself costs. */
+  verifyForwardRunMs: number;
   /** The verifier's decisions (and the target distributions it needs). */
-  verifyMs: number;
+  verifyDecisionsMs: number;
   /** Keeping the accepted path in the KV caches and emitting. */
   acceptMs: number;
   /** Of acceptMs, the target KV cache's truncate or gather alone. */
@@ -33,7 +33,7 @@ export interface StepRecord {
   kvBefore: number;
   kvAfter: number;
   /** Drafts this step allowed (adaptive schedule and context room); 0 for prefill. */
-  maxDrafts: number;
+  maxDepth: number;
   draft: null | {
     tree: TreeSpec;
     nodeTokens: number[];
@@ -81,8 +81,8 @@ export class StepClock {
   timings(): StepTimings {
     const { draft, forward, verify, kv, emit } = this.ms;
     return {
-      draftMs: draft, draftRunMs: this.runMs.draft, forwardMs: forward, forwardRunMs: this.runMs.forward,
-      verifyMs: verify, acceptMs: kv + emit, kvMs: kv, totalMs: this.last - this.start,
+      draftMs: draft, draftRunMs: this.runMs.draft, verifyForwardMs: forward, verifyForwardRunMs: this.runMs.forward,
+      verifyDecisionsMs: verify, acceptMs: kv + emit, kvMs: kv, totalMs: this.last - this.start,
     };
   }
 }
@@ -92,7 +92,7 @@ export interface StepParts {
   kind: StepRecord['kind'];
   kvBefore: number;
   kvAfter: number;
-  maxDrafts: number;
+  maxDepth: number;
   draft: Draft | null;
   skip: DraftSkip | null;
   target: TargetNode[];
@@ -107,7 +107,7 @@ export interface StepParts {
 export function stepRecord(p: StepParts): StepRecord {
   const d = p.draft;
   return {
-    index: p.index, kind: p.kind, kvBefore: p.kvBefore, kvAfter: p.kvAfter, maxDrafts: p.maxDrafts,
+    index: p.index, kind: p.kind, kvBefore: p.kvBefore, kvAfter: p.kvAfter, maxDepth: p.maxDepth,
     draft: d
       ? {
           tree: d.tree.paths.map((path) => [...path]),

@@ -35,7 +35,7 @@ export class DraftModelDrafter implements Drafter {
 
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const V = this.lm.vocabSize;
-    const k = Math.min(this.maxDepth, req.maxDrafts);
+    const k = Math.min(this.maxDepth, req.maxDepth);
     const greedy = req.sampling.temperature === 0;
     const run0 = this.lm.runMs;
     // 1. catch up on the context the cache has not seen (the prompt, or the last accepted tokens + pending)

@@ -87,7 +87,7 @@ export class EagleDrafter implements Drafter {
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
     const run0 = this.head.runMs;
     const root = await this.feedQueued();
-    const depth = Math.min(this.maxDepth, req.maxDrafts);
+    const depth = Math.min(this.maxDepth, req.maxDepth);
     const got = this.shape.kind === 'chain' ? await this.chain(req, root, depth) : await this.tree(req, root, depth, this.shape);
     return { ...got, runMs: this.head.runMs - run0 };
   }

@@ -70,7 +70,7 @@ export class HeadsDrafter implements Drafter {
     const runMs = this.heads.runMs - run0;
     const root = req.context[req.context.length - 1]!;
     const stats = (d: number) => rowStats(logits, d * V, V); // head d+1's softmax normaliser
-    if (this.shape.kind === 'tree' && this.shape.tree.maxDepth <= req.maxDrafts) {
+    if (this.shape.kind === 'tree' && this.shape.tree.maxDepth <= req.maxDepth) {
       const tree = this.shape.tree;
       const heads = tree.headTopK.map((n, d) => {
         const st = stats(d);
@@ -85,7 +85,7 @@ export class HeadsDrafter implements Drafter {
       return { tree, nodeTokens, q: nodeTokens.map(() => null), info, forwards: 1, runMs };
     }
     // a chain (or a tree that no longer fits the context: its top-1 spine)
-    const k = Math.min(this.shape.kind === 'chain' ? this.shape.k : this.maxDepth, req.maxDrafts);
+    const k = Math.min(this.shape.kind === 'chain' ? this.shape.k : this.maxDepth, req.maxDepth);
     const tokens = [root];
     const q: (Float64Array | null)[] = [null];
     const info: DraftNodeInfo[] = [EMPTY_INFO];

@@ -21,7 +21,7 @@ export class PromptLookupDrafter implements Drafter {
   }
 
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
-    const found = lookupDraft(req.context, Math.min(this.maxDepth, req.maxDrafts), this.maxNgram, this.minNgram);
+    const found = lookupDraft(req.context, Math.min(this.maxDepth, req.maxDepth), this.maxNgram, this.minNgram);
     if (found.length === 0) return { skipped: 'no-match' };
     const nodeTokens = [req.context[req.context.length - 1]!, ...found];
     return {

@@ -25,7 +25,7 @@ export interface DraftRequest {
    *  the last row of the previous commit's AcceptedPath.hidden. */
   hidden: Float32Array;
   /** Most drafted tokens allowed this step (adaptive length and context room); >= 1. */
-  maxDrafts: number;
+  maxDepth: number;
   sampling: SamplingParams;
   /** The decode's logits processors (absent: none). A model drafter applies them to its own
    *  logits with each draft's prefix (context + the drafts before it) before it chooses, so

@@ -15,7 +15,7 @@ import type { LoadedModel } from './model.ts';
 export interface KvKeepCost {
   context: number;
   reps: number;
-  forward_ms: number;
+  verify_forward_ms: number;
   heads_ms: number | null;
   truncate_ms: number;
   gather_ms: number;
@@ -98,7 +98,7 @@ export async function measureKvKeep(model: Pick<LoadedModel, 'base' | 'heads' | 
     const c = median(cut);
     const g = median(gather);
     return {
-      context: P, reps, forward_ms: f, heads_ms: h, truncate_ms: c, gather_ms: g,
+      context: P, reps, verify_forward_ms: f, heads_ms: h, truncate_ms: c, gather_ms: g,
       truncate_share: c / (c + f + (h ?? 0)),
       gather_share: g / (g + f + (h ?? 0)),
     };

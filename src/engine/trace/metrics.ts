@@ -5,15 +5,18 @@
  * needs them. Many runs aggregate by summing counts first and dividing last, as vLLM does
  * across requests. docs/trace-format.md defines every field.
  *
- * Not here: anything needing the model (the trace replay is in trace-replay.ts).
+ * Not here: anything needing the model (the trace replay is in replay.ts). The Metrics
+ * type is the trace schema's (schema.ts).
  */
-import type { TraceTimings } from './trace.ts';
-import type { TreeSpec } from '../decoding/tree.ts';
+import type { Metrics, TraceTimings } from './schema.ts';
+import { buildTree, type TreeSpec } from '../decoding/tree.ts';
+
+export type { Metrics } from './schema.ts';
 
 /** What metrics read of a step: StepRecord and a trace's steps both fit. */
 export interface MetricsStep {
   kind: 'prefill' | 'decode';
-  maxDrafts: number;
+  maxDepth: number;
   draft: { tree: TreeSpec; forwards: number } | null;
   verify: { acceptLength: number; decisions: readonly { accepted: boolean }[] };
   emitted: readonly number[];
@@ -27,63 +30,17 @@ export type MetricsSource =
   | { steps: readonly MetricsStep[]; elapsedMs?: number }
   | { steps: readonly MetricsStep[]; result: { elapsedMs?: number } };
 
-export interface Metrics {
-  /** Decode steps that verified at least one drafted token. */
-  num_drafts: number;
-  /** Drafted tokens verified: every node of each draft tree but the root. */
-  num_draft_tokens: number;
-  /** Drafted tokens the verifier accepted (the accepted path, root excluded). */
-  num_accepted_tokens: number;
-  /** [k_max] accepted drafts at depth i + 1. */
-  num_accepted_tokens_per_pos: number[];
-  /** num_accepted_tokens / num_draft_tokens; null without drafts. */
-  draft_acceptance_rate: number | null;
-  /** [k_max] num_accepted_tokens_per_pos[i] / num_drafts; [] without drafts. */
-  acceptance_rate_per_position: number[];
-  /** tau = 1 + num_accepted_tokens / num_drafts (the bonus/correction token included); null without drafts. */
-  mean_acceptance_length: number | null;
-  /** (num_accepted_tokens + num_drafts) / (num_drafts * (k_max + 1)); null without drafts. */
-  system_efficiency: number | null;
-  /** The deepest draft any decode step allowed (largest maxDrafts); 0 without a drafter. */
-  k_max: number;
-  /** Leviathan's alpha: accepted / verified draft decisions, on chain drafts only (null for trees or without drafts). */
-  alpha: number | null;
-  /** Leviathan's gamma: num_draft_tokens / num_drafts (mean drafts per drafted step); null without drafts. */
-  gamma: number | null;
-  /** Tokens the run output, the first (prefill) token and a stopping EOS included. */
-  emitted_tokens: number;
-  /** Target forwards, the prefill included (one per step). */
-  target_forwards: number;
-  draft_forwards: number;
-  target_forwards_per_token: number | null;
-  tokens_per_target_forward: number | null;
-  /** [n] = steps (prefill included) that emitted n tokens. */
-  emitted_tokens_histogram: number[];
-  /** Measured: absent when the source has no timings. */
-  elapsed_ms?: number;
-  tokens_per_second?: number | null;
-  /** Leviathan's c: draft time per drafted token / target time per drafted step. */
-  cost_coefficient?: number | null;
-  /** Leviathan's walltime improvement (1 - alpha^(gamma+1)) / ((1 - alpha)(c*gamma + 1)); chains only. */
-  predicted_speedup?: number | null;
-}
-
 /** The measured metrics, dropped from a trace written without timings. */
 export const TIMED_METRICS = ['elapsed_ms', 'tokens_per_second', 'cost_coefficient', 'predicted_speedup'] as const;
 
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
-
-/** A chain of k drafts is the canonical spec [[0],[0,0],...]: one node per depth. */
-function isChain(tree: TreeSpec): boolean {
-  return tree.every((path, i) => path.length === i + 1);
-}
 
 interface Tally {
   drafts: number;
   draftTokens: number;
   accepted: number;
   perPos: number[];
-  /** Sum over runs of num_drafts * (k_max + 1): the tokens a perfect drafter would emit. */
+  /** Sum over runs of num_drafts * (max_depth + 1): the tokens a perfect drafter would emit. */
   maxEmitted: number;
   kMax: number;
   chainsOnly: boolean;
@@ -96,14 +53,14 @@ interface Tally {
   timed: boolean;
   elapsedMs: number;
   draftMs: number;
-  forwardMs: number;
+  verifyForwardMs: number;
 }
 
 function tally(sources: readonly MetricsSource[]): Tally {
   const t: Tally = {
     drafts: 0, draftTokens: 0, accepted: 0, perPos: [], maxEmitted: 0, kMax: 0, chainsOnly: true,
     decisions: 0, acceptedDecisions: 0, emitted: 0, target: 0, draft: 0, histogram: [],
-    timed: true, elapsedMs: 0, draftMs: 0, forwardMs: 0,
+    timed: true, elapsedMs: 0, draftMs: 0, verifyForwardMs: 0,
   };
   const add = (xs: number[], i: number, n = 1) => {
     while (xs.length <= i) xs.push(0);
@@ -121,13 +78,13 @@ function tally(sources: readonly MetricsSource[]): Tally {
       t.draft += s.forwards.draft;
       add(t.histogram, s.emitted.length);
       if (!s.timings) t.timed = false;
-      if (s.kind === 'decode') runK = Math.max(runK, s.maxDrafts);
+      if (s.kind === 'decode') runK = Math.max(runK, s.maxDepth);
       if (!s.draft || s.draft.tree.length === 0) continue;
       runDrafts++;
       t.draftTokens += s.draft.tree.length;
       t.accepted += s.verify.acceptLength;
       for (let d = 0; d < s.verify.acceptLength; d++) add(t.perPos, d);
-      if (isChain(s.draft.tree)) {
+      if (buildTree(s.draft.tree).isChain) {
         t.decisions += s.verify.decisions.length;
         t.acceptedDecisions += s.verify.decisions.filter((d) => d.accepted).length;
       } else {
@@ -135,7 +92,7 @@ function tally(sources: readonly MetricsSource[]): Tally {
       }
       if (s.timings) {
         t.draftMs += s.timings.draftMs;
-        t.forwardMs += s.timings.forwardMs;
+        t.verifyForwardMs += s.timings.verifyForwardMs;
       }
     }
     t.drafts += runDrafts;
@@ -187,7 +144,7 @@ export function computeMetrics(source: MetricsSource | readonly MetricsSource[])
     acceptance_rate_per_position: hasDrafts ? t.perPos.map((n) => n / t.drafts) : [],
     mean_acceptance_length: hasDrafts ? 1 + t.accepted / t.drafts : null,
     system_efficiency: ratio(t.accepted + t.drafts, t.maxEmitted),
-    k_max: t.kMax,
+    max_depth: t.kMax,
     alpha,
     gamma,
     emitted_tokens: t.emitted,
@@ -203,7 +160,7 @@ export function computeMetrics(source: MetricsSource | readonly MetricsSource[])
   // c per drafted token: a draft model's forward drafts one token, the heads' one forward drafts
   // gamma, prompt lookup drafts without a forward; per token, Leviathan's c*gamma is the drafting cost.
   const msPerDraftToken = ratio(t.draftMs, t.draftTokens);
-  const msPerVerify = ratio(t.forwardMs, t.drafts);
+  const msPerVerify = ratio(t.verifyForwardMs, t.drafts);
   const c = msPerDraftToken !== null && msPerVerify !== null ? ratio(msPerDraftToken, msPerVerify) : null;
   m.cost_coefficient = c;
   m.predicted_speedup = alpha !== null && gamma !== null && c !== null ? leviathanSpeedup(alpha, gamma, c) : null;

@@ -6,11 +6,11 @@
  * accepted nodes form a root-to-node path of the draft tree with the drafted tokens;
  * every decision follows its own rule (match, u < threshold, p > bound) and the accepted
  * ones are exactly that path; a bonus follows a leaf and a correction anything else; the
- * step emits the accepted tokens and the final token, cut only at EOS or maxNewTokens.
+ * step emits the accepted tokens and the final token, cut only at EOS or maxTokens.
  * Over the run: tokens, text, stop reason, forward counts and metrics match the result.
  */
 import { computeMetrics } from './metrics.ts';
-import type { Trace, TraceStep } from './trace.ts';
+import type { Trace, TraceStep } from './schema.ts';
 import { validateTreeSpec, type TreeSpec } from '../decoding/tree.ts';
 import { acceptProb } from '../verify/chain.ts';
 import { verifyMethod } from '../verify/index.ts';
@@ -87,7 +87,7 @@ function checkStep(t: Trace, s: TraceStep, i: number, context: readonly number[]
   if (s.kvAfter > t.model.n_positions) return `kvAfter ${s.kvAfter} is past the model's ${t.model.n_positions} positions`;
 
   const d = s.draft;
-  if (prefill && (d || s.maxDrafts !== 0)) return 'the prefill drafts nothing: expected draft null and maxDrafts 0';
+  if (prefill && (d || s.maxDepth !== 0)) return 'the prefill drafts nothing: expected draft null and maxDepth 0';
   if (d && DRAFTERS[t.config.drafter].shape === 'none') return `has a draft, but the drafter is '${t.config.drafter}', which drafts nothing`;
   let shape = ROOT_ONLY;
   if (d) {
@@ -101,7 +101,7 @@ function checkStep(t: Trace, s: TraceStep, i: number, context: readonly number[]
     if (d.nodeTokens[0] !== context[context.length - 1]) {
       return `the draft's root is token ${d.nodeTokens[0]}, expected the pending token ${context[context.length - 1]} (the last one emitted)`;
     }
-    if (shape.maxDepth > s.maxDrafts) return `the draft is ${shape.maxDepth} deep, more than the ${s.maxDrafts} drafts this step allowed`;
+    if (shape.maxDepth > s.maxDepth) return `the draft is ${shape.maxDepth} deep, more than the ${s.maxDepth} drafts this step allowed`;
   }
   const N = shape.parents.length;
   if (s.forwards.target !== 1) return `forwards.target is ${s.forwards.target}; every step is exactly one target forward`;
@@ -157,15 +157,15 @@ function checkStep(t: Trace, s: TraceStep, i: number, context: readonly number[]
     return `emitted ${show(s.emitted)} is not a non-empty prefix of verify.emitted ${show(v.emitted)}`;
   }
   const stops = (j: number) =>
-    (t.config.stopAtEos && s.emitted[j] === t.model.eos_token_id) || emittedBefore + j + 1 >= t.config.maxNewTokens;
+    (t.config.stopAtEos && s.emitted[j] === t.model.eos_token_id) || emittedBefore + j + 1 >= t.config.maxTokens;
   for (let j = 0; j < s.emitted.length - 1; j++) {
-    if (stops(j)) return `emitted token ${j} ends decoding (EOS or maxNewTokens), yet the step emits more after it`;
+    if (stops(j)) return `emitted token ${j} ends decoding (EOS or maxTokens), yet the step emits more after it`;
   }
   const stopped = stops(s.emitted.length - 1);
   if (s.emitted.length < v.emitted.length && !stopped) {
-    return `emits ${s.emitted.length} of ${v.emitted.length} verified tokens with no EOS or maxNewTokens to cut at`;
+    return `emits ${s.emitted.length} of ${v.emitted.length} verified tokens with no EOS or maxTokens to cut at`;
   }
-  if (stopped && i !== t.steps.length - 1) return 'decoding stopped at this step (EOS or maxNewTokens), yet more steps follow';
+  if (stopped && i !== t.steps.length - 1) return 'decoding stopped at this step (EOS or maxTokens), yet more steps follow';
   return null;
 }
 
@@ -181,9 +181,9 @@ function checkRun(t: Trace, tokens: readonly number[], text: string): string | n
   if (!r.text.startsWith(text) || !/^\uFFFD*$/.test(tail)) return "result.text is not the steps' texts joined";
   const lastStep = t.steps[t.steps.length - 1];
   const eos = t.config.stopAtEos && tokens.length > 0 && tokens[tokens.length - 1] === t.model.eos_token_id;
-  const stop = eos ? 'eos' : tokens.length >= t.config.maxNewTokens ? 'max_tokens' : null;
+  const stop = eos ? 'eos' : tokens.length >= t.config.maxTokens ? 'max_tokens' : null;
   if (stop ? r.stopReason !== stop : r.stopReason === 'eos' || r.stopReason === 'max_tokens') {
-    return `result.stopReason is '${r.stopReason}', but the emitted tokens ${stop ? `end in '${stop}'` : 'reach neither EOS nor maxNewTokens'}`;
+    return `result.stopReason is '${r.stopReason}', but the emitted tokens ${stop ? `end in '${stop}'` : 'reach neither EOS nor maxTokens'}`;
   }
   if (r.stopReason === 'context_full' && lastStep?.kvAfter !== t.model.n_positions) {
     return `result.stopReason is 'context_full', but the KV cache ends at ${lastStep?.kvAfter ?? 0} of ${t.model.n_positions} positions`;

@@ -4,13 +4,17 @@
  * lengths and key counts (so a hostile file cannot make validation itself expensive),
  * then a zod schema built for the file's own vocabulary and context, so every token id
  * and length is checked against the model it claims. Objects are strict: an unknown key
- * (a typo, or "__proto__") is refused rather than dropped. Only trace.ts imports this.
+ * (a typo, or "__proto__") is refused rather than dropped. A version 1 file is converted to
+ * version 2 (its renamed keys, format.ts) before it is checked.
+ *
+ * The schema is the one source of the format's types: Trace and its parts are inferred from
+ * it, and the loop's records (StepRecord) must be assignable to them.
  */
 import { z } from 'zod';
 
 import { DRAFTER_NAMES } from '../drafters/registry.ts';
-import type { Trace } from './trace.ts';
 import { DEFAULT_TREES, MAX_TREE_NODES, validateTreeSpec, type DefaultTreeName } from '../decoding/tree.ts';
+import { READABLE_TRACE_VERSIONS, TRACE_FORMAT, TRACE_VERSION, V1_RENAMES } from './format.ts';
 
 /** Checked on the text before JSON.parse; a 256-token run with 16-node trees is well under 5 MB. */
 export const MAX_TRACE_CHARS = 50_000_000;
@@ -25,9 +29,7 @@ const MAX_TEXT = 10_000_000;
 const MAX_DEPTH = 12;
 const MAX_KEYS = 64;
 
-const FORMAT = 'space-decode-trace';
-const VERSION = 1;
-const WHAT = `a decode trace (format '${FORMAT}', version ${VERSION}) as written by traceToJson`;
+const WHAT = `a decode trace (format '${TRACE_FORMAT}', version ${TRACE_VERSION}) as written by traceToJson`;
 
 /** ['steps', 3, 'verify'] -> 'steps[3].verify' */
 function showPath(path: readonly PropertyKey[]): string {
@@ -97,9 +99,10 @@ const modelSchema = z.strictObject({
 
 function treeSpecSchema(V: number) {
   return z
-    .array(z.array(int(0, V - 1)).min(1).max(MAX_NODES - 1))
+    .array(z.array(int(0, V - 1)).min(1).max(MAX_NODES - 1).readonly())
     .min(1)
     .max(MAX_NODES - 1)
+    .readonly()
     .superRefine((spec, ctx) => {
       try {
         validateTreeSpec(spec);
@@ -109,8 +112,38 @@ function treeSpecSchema(V: number) {
     });
 }
 
+const count = int(0, Number.MAX_SAFE_INTEGER);
+const rate = z.number().min(0).nullable();
+
+/** vLLM's and Leviathan et al.'s figures of a run (metrics.ts computes them; docs/trace-format.md defines each). */
+export const metricsSchema = z.strictObject({
+  num_drafts: count,
+  num_draft_tokens: count,
+  num_accepted_tokens: count,
+  num_accepted_tokens_per_pos: z.array(count).max(MAX_NODES),
+  draft_acceptance_rate: rate,
+  acceptance_rate_per_position: z.array(z.number().min(0)).max(MAX_NODES),
+  /** τ = 1 + num_accepted_tokens / num_drafts, as vLLM defines it. */
+  mean_acceptance_length: rate,
+  system_efficiency: rate,
+  /** The deepest draft any decode step allowed (largest maxDepth); 0 without a drafter. */
+  max_depth: int(0, MAX_NODES - 1),
+  alpha: rate,
+  gamma: rate,
+  emitted_tokens: count,
+  target_forwards: count,
+  draft_forwards: count,
+  target_forwards_per_token: rate,
+  tokens_per_target_forward: rate,
+  emitted_tokens_histogram: z.array(count).max(MAX_NODES + 1),
+  elapsed_ms: ms.optional(),
+  tokens_per_second: rate.optional(),
+  cost_coefficient: rate.optional(),
+  predicted_speedup: rate.optional(),
+});
+
 /** The whole trace, for a model of V tokens and P positions. */
-function traceSchema(V: number, P: number) {
+export function traceSchema(V: number, P: number) {
   const outside = `expected a token id in the model's vocabulary [0, ${V})`;
   const token = z.int().min(0, outside).max(V - 1, outside);
   const tokens = (min: number, max: number) => z.array(token).min(min).max(max);
@@ -159,12 +192,12 @@ function traceSchema(V: number, P: number) {
     kind: z.enum(['prefill', 'decode']),
     kvBefore: int(0, P),
     kvAfter: int(0, P),
-    maxDrafts: int(0, MAX_NODES - 1),
+    maxDepth: int(0, MAX_NODES - 1),
     draft: draft.nullable(),
     skipped: z.enum(['no-match', 'confidence']).optional(),
     target: z.strictObject({
-      nodes: z.array(z.strictObject({ top, pToken: nullableProb })).min(1).max(MAX_NODES),
       dist: z.enum(['warped', 'softmax']),
+      nodes: z.array(z.strictObject({ top, pToken: nullableProb })).min(1).max(MAX_NODES),
     }),
     verify,
     emitted: tokens(1, MAX_NODES),
@@ -172,40 +205,14 @@ function traceSchema(V: number, P: number) {
     forwards: z.strictObject({ target: int(0, 1), draft: int(0, MAX_NODES) }),
     timings: z
       .strictObject({
-        draftMs: ms, draftRunMs: ms.optional(), forwardMs: ms, forwardRunMs: ms.optional(),
-        verifyMs: ms, acceptMs: ms, kvMs: ms.optional(), totalMs: ms,
+        draftMs: ms, draftRunMs: ms.optional(), verifyForwardMs: ms, verifyForwardRunMs: ms.optional(),
+        verifyDecisionsMs: ms, acceptMs: ms, kvMs: ms.optional(), totalMs: ms,
       })
       .optional(),
   });
-  const count = int(0, Number.MAX_SAFE_INTEGER);
-  const rate = z.number().min(0).nullable();
-  const metrics = z.strictObject({
-    num_drafts: count,
-    num_draft_tokens: count,
-    num_accepted_tokens: count,
-    num_accepted_tokens_per_pos: z.array(count).max(MAX_NODES),
-    draft_acceptance_rate: rate,
-    acceptance_rate_per_position: z.array(z.number().min(0)).max(MAX_NODES),
-    mean_acceptance_length: rate,
-    system_efficiency: rate,
-    k_max: int(0, MAX_NODES - 1),
-    alpha: rate,
-    gamma: rate,
-    emitted_tokens: count,
-    target_forwards: count,
-    draft_forwards: count,
-    target_forwards_per_token: rate,
-    tokens_per_target_forward: rate,
-    emitted_tokens_histogram: z.array(count).max(MAX_NODES + 1),
-    elapsed_ms: ms.optional(),
-    tokens_per_second: rate.optional(),
-    cost_coefficient: rate.optional(),
-    predicted_speedup: rate.optional(),
-  });
-
   return z.strictObject({
-    format: z.literal(FORMAT),
-    version: z.literal(VERSION),
+    format: z.literal(TRACE_FORMAT),
+    version: z.literal(TRACE_VERSION),
     model: modelSchema.extend({ bos_token_id: token, eos_token_id: token }),
     config: z.strictObject({
       drafter: z.enum(DRAFTER_NAMES),
@@ -226,7 +233,7 @@ function traceSchema(V: number, P: number) {
       topK: int(0, MAX_VOCAB),
       topP: z.number().gt(0).max(1),
       seed: int(0, Number.MAX_SAFE_INTEGER),
-      maxNewTokens: int(1, Number.MAX_SAFE_INTEGER),
+      maxTokens: int(1, Number.MAX_SAFE_INTEGER),
       stopAtEos: z.boolean(),
     }),
     prompt: z.strictObject({ text: z.string().max(MAX_TEXT), ids: tokens(2, P) }),
@@ -239,9 +246,24 @@ function traceSchema(V: number, P: number) {
       elapsedMs: ms.optional(),
       lossy: z.boolean(),
     }),
-    metrics,
+    metrics: metricsSchema,
   });
 }
+
+/** A decode trace as parseTrace returns it and traceToJson writes it. */
+export type Trace = z.infer<ReturnType<typeof traceSchema>>;
+export type TraceModel = Trace['model'];
+/**
+ * The settings of the run, defaults filled in, enough to run it again: a DecodeConfig with
+ * every field present, a knob its drafter does not take as null (trace.ts toTraceConfig).
+ */
+export type TraceConfig = Trace['config'];
+/** A step as the loop records it (StepRecord); timings are absent in a trace written without them. */
+export type TraceStep = Trace['steps'][number];
+/** Timings as a trace file holds them: the bare-run and KV parts may be missing from older files. */
+export type TraceTimings = NonNullable<TraceStep['timings']>;
+export type TraceResult = Trace['result'];
+export type Metrics = z.infer<typeof metricsSchema>;
 
 const schemas = new Map<string, ReturnType<typeof traceSchema>>();
 
@@ -252,21 +274,47 @@ function issues(error: z.ZodError, under: PropertyKey[] = []): string[] {
   });
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `o` with its keys renamed old -> new in place order; a key whose new name is taken stays, for the schema to refuse. */
+function renameKeys(o: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (!isObject(o)) return o;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [Object.hasOwn(names, k) && !Object.hasOwn(o, names[k]!) ? names[k]! : k, v]));
+}
+
+/** A version 1 trace as version 2: the same data, its renamed keys (format.ts V1_RENAMES) under their new names. */
+export function fromVersion1(raw: Record<string, unknown>): Record<string, unknown> {
+  const step = (s: unknown) => {
+    const r = renameKeys(s, V1_RENAMES.step);
+    return isObject(r) && 'timings' in r ? { ...r, timings: renameKeys(r.timings, V1_RENAMES.timings) } : r;
+  };
+  return {
+    ...raw,
+    version: 2,
+    config: renameKeys(raw.config, V1_RENAMES.config),
+    steps: Array.isArray(raw.steps) ? raw.steps.map(step) : raw.steps,
+    metrics: renameKeys(raw.metrics, V1_RENAMES.metrics),
+  };
+}
+
 /** Parsed JSON -> a Trace, or an error listing each problem with its path. */
-export function validateTrace(raw: unknown, where: string): Trace {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`${where} is not ${WHAT}: expected a JSON object, found ${preview(raw)}`);
+export function validateTrace(json: unknown, where: string): Trace {
+  if (!isObject(json)) {
+    throw new Error(`${where} is not ${WHAT}: expected a JSON object, found ${preview(json)}`);
   }
-  const head = raw as Record<string, unknown>;
-  if (head.format !== FORMAT) {
-    throw new Error(`${where} is not ${WHAT}: its format is ${preview(head.format)}`);
+  if (json.format !== TRACE_FORMAT) {
+    throw new Error(`${where} is not ${WHAT}: its format is ${preview(json.format)}`);
   }
-  if (head.version !== VERSION) {
-    throw new Error(`${where} is decode trace version ${preview(head.version)}, but this app reads version ${VERSION} only; re-record the run with this app`);
+  if (!(READABLE_TRACE_VERSIONS as readonly unknown[]).includes(json.version)) {
+    throw new Error(
+      `${where} is decode trace version ${preview(json.version)}, but this app reads versions ${READABLE_TRACE_VERSIONS.join(' and ')}; re-record the run with this app`,
+    );
   }
+  const raw = json.version === 1 ? fromVersion1(json) : json;
+  if (json.version === 1) where = `${where} (a version 1 trace, read as version ${TRACE_VERSION})`;
   const shape = shapeProblem(raw, []);
   if (shape) refuse(where, [shape]);
-  const model = modelSchema.safeParse(head.model, { reportInput: true });
+  const model = modelSchema.safeParse(raw.model, { reportInput: true });
   if (!model.success) refuse(where, issues(model.error, ['model']));
   const { vocab_size: V, n_positions: P } = model.data;
   const key = `${V}/${P}`;
@@ -278,6 +326,5 @@ export function validateTrace(raw: unknown, where: string): Trace {
   }
   const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) refuse(where, issues(parsed.error));
-  const trace: Trace = parsed.data;
-  return trace;
+  return parsed.data;
 }

@@ -7,7 +7,7 @@
  * tokens, a stopping EOS not spelled, the decoder's final flush on the last step.
  */
 import type { ReplayMismatch } from './replay.ts';
-import type { Trace } from './trace.ts';
+import type { Trace } from './schema.ts';
 import { StreamDecoder } from '../runtime/tokenizer.ts';
 
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);

@@ -3,83 +3,23 @@
  * model, the settings, the prompt, every step as the loop recorded it, the result and
  * its metrics. Written with timings off, the same seed gives a byte-identical file, so
  * traces diff and can serve as golden data. Parsing refuses anything malformed before it
- * reaches the page (trace-schema.ts); replaying re-derives the output from the steps
- * alone and checks the recorded bookkeeping (trace-replay.ts).
+ * reaches the page (schema.ts, which the format's types come from); replaying re-derives
+ * the output from the steps alone and checks the recorded bookkeeping (replay.ts).
  *
  * Field names are the engine's, except model (config.json's) and metrics (vLLM's).
  */
 import { defaultK, DRAFTERS, usesKnob } from '../drafters/registry.ts';
 import { applicableConfig, specOptionsOf, type DecodeConfig } from '../decoding/decode-config.ts';
-import { decodeSettings, type StopReason } from '../decoding/decode-settings.ts';
-import { computeMetrics, TIMED_METRICS, type Metrics } from './metrics.ts';
+import { decodeSettings } from '../decoding/decode-settings.ts';
+import { computeMetrics, TIMED_METRICS } from './metrics.ts';
 import type { LoadedModel } from '../runtime/model.ts';
-import type { SpecResult, StepRecord, StepTimings } from '../decoding/speculative.ts';
-import type { DefaultTreeName, TreeSpec } from '../decoding/tree.ts';
-import { TYPICAL_DEFAULTS, type TypicalParams } from '../verify/typical.ts';
-import { checkTraceSize, validateTrace } from './schema.ts';
+import type { SpecResult } from '../decoding/speculative.ts';
+import { TYPICAL_DEFAULTS } from '../verify/typical.ts';
+import { KEY_ORDERS, TRACE_FORMAT, TRACE_VERSION } from './format.ts';
+import { checkTraceSize, validateTrace, type Metrics, type Trace, type TraceConfig } from './schema.ts';
 
-export const TRACE_FORMAT = 'space-decode-trace';
-export const TRACE_VERSION = 1;
-
-export interface TraceModel {
-  id: string;
-  vocab_size: number;
-  n_positions: number;
-  bos_token_id: number;
-  eos_token_id: number;
-}
-
-/**
- * The settings of the run, defaults filled in, enough to run it again: a DecodeConfig with
- * every field present, a knob its drafter does not take as null, and max tokens under the
- * engine's name. repetitionPenalty and noRepeatNgramSize read as off (1, 0) from a file
- * written before they existed.
- */
-export type TraceConfig = Omit<DecodeConfig, 'k' | 'tree' | 'treeLabel' | 'branch' | 'draftTokens' | 'sampleDrafts' | 'typical' | 'maxTokens' | 'stopAtEos'> & {
-  /** Chain length (a dynamic tree's depth) for the drafters that take k; null for the others. */
-  k: number | null;
-  /** Dynamic trees only: children per expanded node, and draft tokens kept; null for the others. */
-  branch: number | null;
-  draftTokens: number | null;
-  /** Heads chains under sampling: drafts drawn from the heads' softmax (false: one-hot, and for drafters without the choice). */
-  sampleDrafts: boolean;
-  /** Tree drafters only: a default tree's name or index paths. */
-  tree: DefaultTreeName | TreeSpec | null;
-  /** Typical acceptance's parameters; null when lossless. */
-  typical: TypicalParams | null;
-  maxNewTokens: number;
-  stopAtEos: boolean;
-};
-
-/** A step as the loop records it; timings are absent in a trace written without them. */
-/** Timings as a trace file holds them: the bare-run and KV parts may be missing from older files. */
-export type TraceTimings = Omit<StepTimings, 'draftRunMs' | 'forwardRunMs' | 'kvMs'> &
-  Partial<Pick<StepTimings, 'draftRunMs' | 'forwardRunMs' | 'kvMs'>>;
-
-export type TraceStep = Omit<StepRecord, 'timings'> & { timings?: TraceTimings };
-
-export interface TraceResult {
-  /** New tokens, a stopping EOS included. */
-  tokens: number[];
-  /** Their text, without a stopping EOS. */
-  text: string;
-  stopReason: StopReason;
-  forwards: { target: number; draft: number };
-  elapsedMs?: number;
-  lossy: boolean;
-}
-
-export interface Trace {
-  format: typeof TRACE_FORMAT;
-  version: typeof TRACE_VERSION;
-  model: TraceModel;
-  config: TraceConfig;
-  /** ids: BOS + prompt tokens as fed; text: those tokens decoded (BOS excluded). */
-  prompt: { text: string; ids: number[] };
-  steps: TraceStep[];
-  result: TraceResult;
-  metrics: Metrics;
-}
+export { TRACE_FORMAT, TRACE_VERSION } from './format.ts';
+export type { Metrics, Trace, TraceConfig, TraceModel, TraceResult, TraceStep, TraceTimings } from './schema.ts';
 
 /** The trace's config of a run made with `config` on `model`: defaults filled in, knobs its drafter does not take null or off. */
 export function toTraceConfig(config: DecodeConfig, model: Pick<LoadedModel, 'config'>): TraceConfig {
@@ -103,7 +43,7 @@ export function toTraceConfig(config: DecodeConfig, model: Pick<LoadedModel, 'co
     topK: s.topK,
     topP: s.topP,
     seed: s.seed,
-    maxNewTokens: s.maxNewTokens,
+    maxTokens: s.maxTokens,
     stopAtEos: s.stopAtEos,
   };
 }
@@ -127,7 +67,7 @@ export function fromTraceConfig(t: TraceConfig): DecodeConfig {
     topK: t.topK,
     topP: t.topP,
     seed: t.seed,
-    maxTokens: t.maxNewTokens,
+    maxTokens: t.maxTokens,
     stopAtEos: t.stopAtEos,
   };
 }
@@ -210,38 +150,6 @@ export function parseTrace(text: string, where = 'trace'): Trace {
 export { replayTrace, type Replay, type ReplayMismatch } from './replay.ts';
 export { MAX_TRACE_CHARS } from './schema.ts';
 
-/**
- * The key order of each kind of object in a trace. An object takes the smallest order
- * that holds all its keys; keys no order knows go alphabetically after, so every object
- * has exactly one order whatever order its keys were built in.
- */
-const ORDERS = [
-  ['format', 'version', 'model', 'config', 'prompt', 'steps', 'result', 'metrics'],
-  ['id', 'vocab_size', 'n_positions', 'bos_token_id', 'eos_token_id'],
-  ['drafter', 'k', 'tree', 'branch', 'draftTokens', 'sampleDrafts', 'pMin', 'adaptive', 'acceptance', 'typical', 'repetitionPenalty', 'noRepeatNgramSize', 'temperature', 'topK', 'topP', 'seed', 'maxNewTokens', 'stopAtEos'],
-  ['epsilon', 'delta'],
-  ['text', 'ids'],
-  ['index', 'kind', 'kvBefore', 'kvAfter', 'maxDrafts', 'draft', 'skipped', 'target', 'verify', 'emitted', 'text', 'forwards', 'timings'],
-  ['tree', 'nodeTokens', 'nodes', 'forwards', 'stoppedBy'],
-  ['q', 'top', 'u'],
-  ['token', 'prob'],
-  ['dist', 'nodes'],
-  ['top', 'pToken'],
-  ['method', 'lossy', 'acceptLength', 'acceptedNodes', 'acceptedTokens', 'emitted', 'decisions', 'final'],
-  ['kind', 'node', 'parent', 'depth', 'token', 'targetArgmax', 'p', 'q', 'entropy', 'bound', 'threshold', 'u', 'accepted', 'residual'],
-  ['mass', 'top'],
-  ['kind', 'token', 'node', 'source', 'u', 'top'],
-  ['target', 'draft'],
-  ['draftMs', 'draftRunMs', 'forwardMs', 'forwardRunMs', 'verifyMs', 'acceptMs', 'kvMs', 'totalMs'],
-  ['tokens', 'text', 'stopReason', 'forwards', 'elapsedMs', 'lossy'],
-  [
-    'num_drafts', 'num_draft_tokens', 'num_accepted_tokens', 'num_accepted_tokens_per_pos', 'draft_acceptance_rate',
-    'acceptance_rate_per_position', 'mean_acceptance_length', 'system_efficiency', 'k_max', 'alpha', 'gamma',
-    'emitted_tokens', 'target_forwards', 'draft_forwards', 'target_forwards_per_token', 'tokens_per_target_forward',
-    'emitted_tokens_histogram', 'elapsed_ms', 'tokens_per_second', 'cost_coefficient', 'predicted_speedup',
-  ],
-].sort((a, b) => a.length - b.length);
-
 const orderCache = new Map<string, string[]>();
 
 function orderedKeys(obj: object): string[] {
@@ -249,7 +157,7 @@ function orderedKeys(obj: object): string[] {
   const sig = keys.join('\n');
   let out = orderCache.get(sig);
   if (!out) {
-    const order = ORDERS.find((o) => keys.every((k) => o.includes(k))) ?? [];
+    const order = KEY_ORDERS.find((o) => keys.every((k) => o.includes(k))) ?? [];
     const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
     out = [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
     if (orderCache.size < 256) orderCache.set(sig, out);
@@ -258,7 +166,7 @@ function orderedKeys(obj: object): string[] {
 }
 
 /**
- * A deep copy as plain JSON data with keys in KEY_ORDER; undefined-valued keys dropped.
+ * A deep copy as plain JSON data with keys in format.ts's KEY_ORDERS; undefined-valued keys dropped.
  * Throws, naming the path, on what JSON would silently change (NaN, Infinity, typed
  * arrays, functions), so a written trace always parses back to the same object.
  */

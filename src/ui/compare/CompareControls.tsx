@@ -147,7 +147,7 @@ export function CompareControls({ engine }: { engine: EngineHandle }) {
           </select>
         </div>
         <NumberField name="compare-prompts" label="Prompts" value={Math.min(settings.prompts, maxPrompts)} min={1} max={maxPrompts} integer onCommit={(v) => setCompareSettings({ prompts: v })} hint={`the first 1 to ${maxPrompts} of the suite`} />
-        <NumberField name="compare-max-tokens" label="Max new tokens" value={settings.maxTokens} min={1} max={MAX_COMPARE_TOKENS} integer onCommit={(v) => setCompareSettings({ maxTokens: v })} hint="per decode" />
+        <NumberField name="compare-max-tokens" label="Max tokens" value={settings.maxTokens} min={1} max={MAX_COMPARE_TOKENS} integer onCommit={(v) => setCompareSettings({ maxTokens: v })} hint="per decode" />
       </fieldset>
       <div className="buttons">
         <button type="submit" data-testid="compare-run" disabled={!ready || busy || problem !== null}>

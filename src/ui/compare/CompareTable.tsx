@@ -94,7 +94,7 @@ export function CompareTable({ rows }: { rows: readonly BenchRow[] }) {
             <th scope="col" title="Leviathan et al.'s (1 − α^(γ+1)) / ((1 − α)(cγ + 1)) from the measured α, γ and c (chains only)">predicted</th>
             <th scope="col" title="Wall time per decode step after the prefill">ms / step</th>
             <th scope="col" title={`Autoregressive wall time per step over its bare session.run per step (target ≤ ${AR_OVERHEAD_TARGET})`}>AR overhead</th>
-            <th scope="col" title="τ · t(1) / (t_draft + t_verify): the decode speedup the runtime's bare forward times allow at this τ">bound</th>
+            <th scope="col" title="tokens per step · t(1) / (t_draft + t_verify): the decode speedup the runtime's bare forward times allow at these tokens per step">bound</th>
             <th scope="col" title={`Decode-phase speedup over the bound (target ≥ ${EFFICIENCY_TARGET})`}>efficiency</th>
           </tr>
         </thead>

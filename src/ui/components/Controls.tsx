@@ -125,7 +125,7 @@ function SettingsForm() {
       <NumberField name="top_k" label="Top-k" value={s.topK} min={0} max={100000} integer onCommit={(v) => setSetting('topK', v)} hint="0 = off" />
       <NumberField name="top_p" label="Top-p" value={s.topP} min={0.05} max={1} step={0.05} onCommit={(v) => setSetting('topP', v)} hint="1 = off" />
       <NumberField name="seed" label="Seed" value={s.seed} min={0} max={2 ** 31 - 1} integer onCommit={(v) => setSetting('seed', v)} hint="fixes every random draw" />
-      <NumberField name="max_tokens" label="Max new tokens" value={s.maxTokens} min={1} max={Math.min(MAX_TOKENS_LIMIT, contextLength)} integer onCommit={(v) => setSetting('maxTokens', v)} hint={`up to ${Math.min(MAX_TOKENS_LIMIT, contextLength)}`} />
+      <NumberField name="max_tokens" label="Max tokens" value={s.maxTokens} min={1} max={Math.min(MAX_TOKENS_LIMIT, contextLength)} integer onCommit={(v) => setSetting('maxTokens', v)} hint={`up to ${Math.min(MAX_TOKENS_LIMIT, contextLength)}`} />
     </fieldset>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Under the prompt: its token count against the model's context (once the page has the
- * tokenizer), what that leaves for Max new tokens, and whether the page's link carries the
+ * tokenizer), what that leaves for Max tokens, and whether the page's link carries the
  * prompt (a long one is left out of it, url-sync.ts).
  */
 import { useMemo } from 'react';

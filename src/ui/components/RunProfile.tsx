@@ -49,15 +49,15 @@ export function RunProfile() {
             <dd data-figure="speedup-decode">
               {x2(p.speedup_decode)} <RepeatsNote d4={d4} short />
             </dd>
-            <dt title="τ · t(1) / (t_draft + t_verify): what the runtime's bare forward times allow at this τ">bound</dt>
+            <dt title="tokens per step · t(1) / (t_draft + t_verify): what the runtime's bare forward times allow at these tokens per step">bound</dt>
             <dd data-figure="speedup-bound">{x2(p.speedup_bound)}</dd>
             <dt title="decode speedup / bound">efficiency</dt>
             <dd data-figure="efficiency">
               {p.efficiency.toFixed(2)} <span className="muted">(target ≥ {EFFICIENCY_TARGET})</span>
             </dd>
-            <dt title="tokens per decode step; t(1): the baseline's bare forward; t_draft, t_verify: this run's bare forwards per step">τ, t(1), t_draft, t_verify</dt>
+            <dt title="tokens per step: emitted tokens / decode steps, undrafted steps included; t(1): the baseline's bare forward; t_draft, t_verify: this run's bare forwards per step">tokens per step, t(1), t_draft, t_verify</dt>
             <dd>
-              {p.tau.toFixed(2)}, {fmtMs(p.t1_ms)}, {fmtMs(p.t_draft_ms)}, {fmtMs(p.t_verify_ms)} ms
+              {p.tokens_per_step.toFixed(2)}, {fmtMs(p.t1_ms)}, {fmtMs(p.t_draft_ms)}, {fmtMs(p.t_verify_ms)} ms
             </dd>
           </>
         )}

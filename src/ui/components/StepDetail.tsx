@@ -124,8 +124,8 @@ function Timings({ step }: { step: TraceStep }) {
   if (!t) return <p className="muted">This trace was written without timings.</p>;
   const named = [
     ['draft', t.draftMs],
-    ['target forward', t.forwardMs],
-    ['verify', t.verifyMs],
+    ['verify forward', t.verifyForwardMs],
+    ['verify decisions', t.verifyDecisionsMs],
     ['accept', t.acceptMs],
   ] as const;
   // What the named parts leave of the step is bookkeeping (probabilities, the step record).
@@ -158,7 +158,7 @@ export function StepDetail({ step, vocab, textShown = true }: { step: TraceStep;
         <dt>draft</dt>
         <dd>
           {shape
-            ? `${shape} (up to ${step.maxDrafts} allowed), ${d!.forwards} drafter forward${d!.forwards === 1 ? '' : 's'}${d!.stoppedBy ? ', stopped early by p-min' : ''}`
+            ? `${shape} (up to ${step.maxDepth} allowed), ${d!.forwards} drafter forward${d!.forwards === 1 ? '' : 's'}${d!.stoppedBy ? ', stopped early by p-min' : ''}`
             : step.skipped === 'no-match'
               ? 'none: prompt lookup found no match'
               : step.skipped === 'confidence'

@@ -23,7 +23,7 @@ export function KTable({ sim }: { sim: Simulation }) {
           <tr>
             <th scope="col">k</th>
             <th scope="col" title="P(the first k drafts are all accepted)">a_k</th>
-            <th scope="col" title="tokens per step: 1 + a_1 + … + a_k">τ(k)</th>
+            <th scope="col" title="mean acceptance length: 1 + a_1 + … + a_k">τ(k)</th>
             <th scope="col" title="t(k+1)/t(1) + c·k, in plain steps">step cost</th>
             <th scope="col">speedup</th>
             <th scope="col" title="Leviathan's formula (flat t) solved for α">α for {CLAIM}× (Leviathan)</th>

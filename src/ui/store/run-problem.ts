@@ -32,7 +32,7 @@ export function promptFitProblem(fit: PromptFit): string | null {
   );
 }
 
-/** What a fitting prompt leaves for Max new tokens, when that is less than asked; null otherwise. */
+/** What a fitting prompt leaves for Max tokens, when that is less than asked; null otherwise. */
 export function promptFitNote(fit: PromptFit, maxTokens: number): string | null {
   if (promptFitProblem(fit) || fit.room >= maxTokens) return null;
   return `Room for ${fit.room} new tokens after this prompt, fewer than the ${maxTokens} asked: the decode stops when the context is full.`;
