@@ -4,6 +4,7 @@
  * against min(1, p/q)), the residual a rejection leaves, the bonus or correction token,
  * the KV cache before and after, and where the step's time went.
  */
+import { buildTree } from '../../engine/decoding/tree.ts';
 import type { TraceStep } from '../../engine/trace/trace.ts';
 import type { DraftDecision } from '../../engine/verify/chain.ts';
 import { tokenText } from '../tokens.ts';
@@ -149,7 +150,7 @@ function Timings({ step }: { step: TraceStep }) {
 export function StepDetail({ step, vocab, textShown = true }: { step: TraceStep; vocab: Vocab; textShown?: boolean }) {
   const d = step.draft;
   const grew = step.kvAfter - step.kvBefore;
-  const shape = d ? (d.tree.every((p, i) => p.length === i + 1) ? `a chain of ${d.tree.length}` : `a tree of ${d.tree.length}`) : null;
+  const shape = d ? `${buildTree(d.tree).isChain ? 'a chain' : 'a tree'} of ${d.tree.length} draft token${d.tree.length === 1 ? '' : 's'}` : null;
   return (
     <div className="step-detail" data-testid="step-detail" data-step={step.index}>
       <dl className="facts">
@@ -158,7 +159,7 @@ export function StepDetail({ step, vocab, textShown = true }: { step: TraceStep;
         <dt>draft</dt>
         <dd>
           {shape
-            ? `${shape} (up to ${step.maxDepth} allowed), ${d!.forwards} drafter forward${d!.forwards === 1 ? '' : 's'}${d!.stoppedBy ? ', stopped early by p-min' : ''}`
+            ? `${shape} (max depth ${step.maxDepth}), ${d!.forwards} drafter forward${d!.forwards === 1 ? '' : 's'}${d!.stoppedBy ? ', stopped early by p-min' : ''}`
             : step.skipped === 'no-match'
               ? 'none: prompt lookup found no match'
               : step.skipped === 'confidence'
