@@ -5,7 +5,9 @@
  * back with the token it drafted. Its KV cache holds one row per position whose next token
  * is known: commit() queues the target's features at the kept positions with the token after
  * each, draft() feeds them (one run whose last row drafts depth 1), then the draft rows,
- * which the next step drops: rolling back is a length change, as the target's.
+ * which the next step drops: rolling back is a length change, as the target's. A greedy chain
+ * runs in one session.run where the model has the loop graph (runtime/draft-loop.ts): the feed
+ * and the k - 1 steps after it, the same tokens as k single runs.
  *   eagle       a chain of k (greedy: argmax, q one-hot; sampling: each draft drawn from the
  *               head's own q after the run's processors and temperature/top-k/top-p, and that q
  *               handed to the verifier)
@@ -16,6 +18,7 @@
  *               rule for fixed candidates keeps it lossless under sampling.
  */
 import type { CausalLM } from '../runtime/lm.ts';
+import type { DraftLoop } from '../runtime/draft-loop.ts';
 import { causalBias } from '../runtime/attention-bias.ts';
 import type { KVStore } from '../runtime/kv-cache.ts';
 import { probOf, rowStats, topEntriesOfRow, topTokens } from '../decoding/logit-stats.ts';
@@ -69,6 +72,8 @@ export class EagleDrafter implements Drafter {
     private readonly head: CausalLM,
     private readonly shape: EagleShape,
     private readonly pMin = 0,
+    /** The head's k steps in one run, for greedy chains without processors or confidence stopping. */
+    private readonly loop: DraftLoop | null = null,
   ) {
     if (shape.kind === 'chain') {
       checkInt('k', shape.k, 1, 32);
@@ -85,9 +90,10 @@ export class EagleDrafter implements Drafter {
   }
 
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
+    const depth = Math.min(this.maxDepth, req.maxDrafts);
+    if (this.loop && this.shape.kind === 'chain' && this.takesLoop(req)) return this.chainInOneRun(req, this.loop, depth);
     const run0 = this.head.runMs;
     const root = await this.feedQueued();
-    const depth = Math.min(this.maxDepth, req.maxDepth);
     const got = this.shape.kind === 'chain' ? await this.chain(req, root, depth) : await this.tree(req, root, depth, this.shape);
     return { ...got, runMs: this.head.runMs - run0 };
   }
@@ -124,12 +130,46 @@ export class EagleDrafter implements Drafter {
     this.rootRow = null;
   }
 
+  /** The loop graph draws greedily or by temperature alone: no processors, top-k, top-p, or p-min. */
+  private takesLoop(req: DraftRequest): boolean {
+    return req.sampling.temperature === 0 && !req.processors?.on && this.pMin === 0 && (this.queued?.tokens.length ?? 0) > 0;
+  }
+
+  /** The feed and a greedy chain of k in one run of the loop graph: the tokens k single runs draft. */
+  private async chainInOneRun(req: DraftRequest, loop: DraftLoop, k: number): Promise<Draft> {
+    this.cache.truncate(this.committed);
+    const q = this.queued!;
+    const T = q.tokens.length;
+    const C = this.head.nEmbd;
+    const V = this.head.vocabSize;
+    const features = new Float32Array(T * C); // [T, C]
+    q.features.forEach((f, i) => features.set(f, i * C));
+    const P = this.cache.length;
+    const run0 = loop.runMs;
+    const out = await loop.run({
+      inputIds: q.tokens, positionIds: q.tokens.map((_, i) => q.start + i), attentionBias: causalBias(T, P), features, cache: this.cache,
+      uniforms: new Float32Array(k), temperature: 0,
+    }); // tokens [k], q [k, V]: softmax at T = 1
+    this.committed = P + T;
+    this.queued = null;
+    this.rootRow = null; // the loop returns no root row: the next draft needs a commit first, as every step gives
+    const info = out.tokens.map((token, i): DraftNodeInfo => {
+      const row = out.q.subarray(i * V, (i + 1) * V); // [V]
+      return { q: row[token]!, top: topEntries(row, 5), u: null };
+    });
+    const rootToken = req.context[req.context.length - 1]!;
+    return {
+      tree: chainTree(k), nodeTokens: [rootToken, ...out.tokens], q: [null, ...out.tokens.map(() => null)], info: [EMPTY_INFO, ...info],
+      forwards: 1, runMs: loop.runMs - run0,
+    };
+  }
+
   /** Drops last step's draft rows and feeds what commit() queued; returns the last committed row's output. */
   private async feedQueued(): Promise<HeadRow> {
     this.cache.truncate(this.committed);
     const q = this.queued;
     if (!q || q.tokens.length === 0) {
-      if (!this.rootRow) throw new Error('eagle: draft() before any commit(); the decode loop commits the prefill first');
+      if (!this.rootRow) throw new Error('eagle: draft() needs a commit() first (the decode loop commits after every step, the prefill included)');
       return this.rootRow;
     }
     const T = q.tokens.length;

@@ -63,7 +63,7 @@ export interface DrafterArgs {
 }
 
 /** The model as a factory sees it: its config and the optional graphs. */
-export type DrafterModel = Pick<LoadedModel, 'config' | 'heads' | 'draftModel' | 'eagle'>;
+export type DrafterModel = Pick<LoadedModel, 'config' | 'heads' | 'draftModel' | 'eagle' | 'eagleLoop'>;
 
 export interface DrafterEntry {
   name: DrafterName;
@@ -152,7 +152,7 @@ export const DRAFTERS: Readonly<Record<DrafterName, DrafterEntry>> = {
     parts: ['eagle'],
     label: 'eagle',
     help: 'EAGLE head: one decoder layer on the target’s own features drafts k tokens one by one (sampling: from its own q)',
-    create: (m, a) => new EagleDrafter(need(m.eagle), { kind: 'chain', k: a.k }, a.pMin),
+    create: (m, a) => new EagleDrafter(need(m.eagle), { kind: 'chain', k: a.k }, a.pMin, m.eagleLoop ?? null),
   },
   'eagle-tree': {
     name: 'eagle-tree',

@@ -7,7 +7,8 @@
 import { parseConfig, type ModelConfig } from './config.ts';
 import type { ModelFiles } from './files.ts';
 import { CausalLM, DraftHeads } from './lm.ts';
-import { createSession, eagleSignature, headsSignature, lmSignature } from './session.ts';
+import { loadDraftLoop, type DraftLoop } from './draft-loop.ts';
+import { createSession, eagleSignature, headsSignature, lmSignature, ortBackend } from './session.ts';
 import { createTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 export type ModelPart = 'heads' | 'draft_model' | 'eagle';
@@ -45,6 +46,9 @@ export interface LoadedModel {
   draftModel?: CausalLM;
   /** The EAGLE draft head: a CausalLM that takes features. */
   eagle?: CausalLM;
+  /** The EAGLE head's k draft steps in one session.run (draft-loop.ts), loaded with it where
+   *  config.json has one and the backend is wasm; the drafter uses it for greedy chains. */
+  eagleLoop?: DraftLoop;
   release(): Promise<void>;
 }
 
@@ -90,6 +94,8 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
   try {
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     const [base, heads, draftModel, eagle] = await Promise.all(sessions);
+    const eagleLoop = eagle ? await loopOf(files) : null;
+    if (eagleLoop) made.push(eagleLoop);
     return {
       id: config.id,
       config,
@@ -98,6 +104,7 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
       ...(heads ? { heads } : {}),
       ...(draftModel ? { draftModel } : {}),
       ...(eagle ? { eagle } : {}),
+      ...(eagleLoop ? { eagleLoop } : {}),
       release: async () => {
         for (const m of made) await m.release();
       },
@@ -136,14 +143,22 @@ export async function addModelPart(model: LoadedModel, files: ModelFiles, part: 
   const rel = partFile(model.config, part);
   const bytes = await files.bytes(rel, (loaded, total) => onProgress?.({ file: rel, loaded, total }));
   const graph = await graphOf(model.config, part, bytes, (r) => `${r} in ${files.where}`);
+  const loop = part === 'eagle' ? await loopOf(files) : null;
   if (part === 'heads') model.heads = graph as DraftHeads;
   else if (part === 'eagle') model.eagle = graph as CausalLM;
   else model.draftModel = graph as CausalLM;
+  if (loop) model.eagleLoop = loop;
   const release = model.release;
   model.release = async () => {
     await release();
     await graph.release();
+    await loop?.release();
   };
+}
+
+/** The EAGLE head's one-run draft graph, where the folder has one and the backend can run it (wasm). */
+async function loopOf(files: ModelFiles): Promise<DraftLoop | null> {
+  return ortBackend() === 'wasm' ? loadDraftLoop(files, 'eagle') : null;
 }
 
 /** Whether the model has this part's graph loaded. */
