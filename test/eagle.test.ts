@@ -72,7 +72,7 @@ describe('EAGLE head against PyTorch', () => {
     const req = {
       context,
       hidden: new Float32Array(0),
-      maxDrafts: 8,
+      maxDepth: 8,
       sampling: { temperature: 0, topK: 0, topP: 1 },
       chooser: rngChooser(new Rng(0)),
     };
@@ -104,7 +104,7 @@ describe('EAGLE head against PyTorch', () => {
     const context = [...pre.prefix_ids, pre.root_token];
     const drafter = createDrafter(model, { drafter: 'eagle-tree', k: 4, branch: 2, draftTokens: 6 })!;
     drafter.commit({ context, start: 0, tokens: pre.prefix_ids, hidden: fixtureTensor(pre.features) });
-    const d = (await drafter.draft({ context, hidden: new Float32Array(0), maxDrafts: 8, sampling: { temperature: 0, topK: 0, topP: 1 }, chooser: rngChooser(new Rng(0)) })) as Draft;
+    const d = (await drafter.draft({ context, hidden: new Float32Array(0), maxDepth: 8, sampling: { temperature: 0, topK: 0, topP: 1 }, chooser: rngChooser(new Rng(0)) })) as Draft;
     expect(d.tree.size).toBe(7);
     expect(d.forwards).toBe(4); // the feed, then one run per depth past the first
     expect(d.q.every((q) => q === null)).toBe(true);

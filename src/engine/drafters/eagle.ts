@@ -90,7 +90,7 @@ export class EagleDrafter implements Drafter {
   }
 
   async draft(req: DraftRequest): Promise<Draft | DraftSkip> {
-    const depth = Math.min(this.maxDepth, req.maxDrafts);
+    const depth = Math.min(this.maxDepth, req.maxDepth);
     if (this.loop && this.shape.kind === 'chain' && this.takesLoop(req)) return this.chainInOneRun(req, this.loop, depth);
     const run0 = this.head.runMs;
     const root = await this.feedQueued();
