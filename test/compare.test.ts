@@ -412,7 +412,7 @@ describe('results file: only what the bench can write', () => {
     expect(refusal((r) => (r.configs[0]!.k = 33))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 33/);
     expect(refusal((r) => (r.configs[0]!.k = 0))).toMatch(/configs\.0\.k: expected k from 1 to 32, found 0/);
     expect(refusal((r) => (r.configs[1]!.temperature = 9))).toMatch(/configs\.1\.temperature: expected a temperature from 0 to 5, found 9/);
-    expect(refusal((r) => (r.max_tokens = 100_000))).toMatch(/max_tokens: expected max new tokens from 1 to 1024, found 100000/);
+    expect(refusal((r) => (r.max_tokens = 100_000))).toMatch(/max_tokens: expected max tokens from 1 to 1024, found 100000/);
     expect(refusal((r) => (loose(r, 0, 0).tokens = 17))).toMatch(/prompts\.0\.cells\.0\.tokens is 17, more than the comparison's max_tokens 16/);
     expect(refusal((r) => (r.model.threads = 1000))).toMatch(/model\.threads: expected a thread count from 1 to 64, found 1000/);
   });

@@ -7,7 +7,7 @@
  * only: its text is shown as text.
  *
  * A file is held to what the bench writes: its size is checked before parsing, every list,
- * string and count has a limit (prompts, configurations, max new tokens, k), rates lie in
+ * string and count has a limit (prompts, configurations, max tokens, k), rates lie in
  * [0, 1], speedups and times are positive (or zero, for a phase that took none) and finite.
  * A file past them was not written by this project, and drawing it could freeze the tab, so
  * it is refused with the field that is wrong.
@@ -198,7 +198,7 @@ const schemaOf = <C extends z.ZodType, F extends z.ZodType, B extends z.ZodRawSh
     threads: whole(1, MAX_THREADS, 'a thread count').nullable(),
   }),
   suite: suiteOf,
-  max_tokens: whole(1, MAX_FILE_TOKENS, 'max new tokens'),
+  max_tokens: whole(1, MAX_FILE_TOKENS, 'max tokens'),
   configs: list(config, MAX_FILE_CONFIGS, `a results file holds at most ${MAX_FILE_CONFIGS} configurations`).min(1, { error: 'expected at least one configuration' }),
   prompts: list(
     z.object({

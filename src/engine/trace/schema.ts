@@ -283,7 +283,7 @@ function renameKeys(o: unknown, names: Readonly<Record<string, string>>): unknow
 }
 
 /** A version 1 trace as version 2: the same data, its renamed keys (format.ts V1_RENAMES) under their new names. */
-export function fromVersion1(raw: Record<string, unknown>): Record<string, unknown> {
+function fromVersion1(raw: Record<string, unknown>): Record<string, unknown> {
   const step = (s: unknown) => {
     const r = renameKeys(s, V1_RENAMES.step);
     return isObject(r) && 'timings' in r ? { ...r, timings: renameKeys(r.timings, V1_RENAMES.timings) } : r;
