@@ -99,6 +99,35 @@ describe('EAGLE head against PyTorch', () => {
     expect(() => drafter.commit({ context, start: 9, tokens: [1], hidden: new Float32Array(256) })).toThrow(/features up to 6 only/);
   });
 
+  it('sampling at a temperature, one run of the loop graph draws what k single runs draw from the same uniforms, with their q', async () => {
+    const pre = g.prefill;
+    const context = [...pre.prefix_ids, pre.root_token];
+    const features = fixtureTensor(pre.features);
+    const k = 4;
+    const drafted = async (drafter: EagleDrafter, seed: number) => {
+      drafter.commit({ context, start: 0, tokens: pre.prefix_ids, hidden: features });
+      const chooser = rngChooser(new Rng(seed));
+      const d = (await drafter.draft({ context, hidden: new Float32Array(0), maxDepth: 8, sampling: { temperature: 1, topK: 0, topP: 1 }, chooser })) as Draft;
+      return { d, uniforms: chooser.draws.map((x) => x.u) };
+    };
+    let differ = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const one = await drafted(new EagleDrafter(model.eagle!, { kind: 'chain', k }, 0, model.eagleLoop!), seed);
+      const steps = await drafted(new EagleDrafter(model.eagle!, { kind: 'chain', k }), seed);
+      expect(one.d.forwards).toBe(1);
+      expect(steps.d.forwards).toBe(k);
+      expect(one.uniforms).toEqual(steps.uniforms); // one uniform per draft, in order
+      expect(one.d.nodeTokens).toEqual(steps.d.nodeTokens);
+      for (let i = 1; i <= k; i++) {
+        expect(one.d.info[i]!.u).toBe(steps.d.info[i]!.u);
+        expect(maxAbsDiff(one.d.q[i]!, steps.d.q[i]!)).toBeLessThan(1e-5);
+      }
+      if (one.d.nodeTokens.slice(1).join() !== g.draft.tokens.join()) differ++;
+    }
+    // sampled, not the greedy chain every time
+    expect(differ).toBeGreaterThan(0);
+  });
+
   it('a dynamic tree grows branch children per expanded node and keeps the best draftTokens', async () => {
     const pre = g.prefill;
     const context = [...pre.prefix_ids, pre.root_token];

@@ -15,11 +15,15 @@ export interface Chooser {
   sample(weights: ArrayLike<number>, what?: string): number;
   /** The uniform behind the latest decision; null for a scripted chooser, which has none. */
   readonly lastU: number | null;
+  /** A uniform in [0, 1) for a draw made elsewhere by inverse CDF (a graph that drafts k tokens in
+   *  one run); absent where every distribution must be seen (a scripted chooser). */
+  uniform?(what?: string): number;
 }
 
 export type ChoiceDraw =
   | { kind: 'accept'; u: number; threshold: number; accepted: boolean; what?: string }
-  | { kind: 'sample'; u: number; index: number; what?: string };
+  | { kind: 'sample'; u: number; index: number; what?: string }
+  | { kind: 'uniform'; u: number; what?: string };
 
 export interface RngChooser extends Chooser {
   /** Every decision in order, with its uniform: draws[i].u is the i-th rng.uniform() consumed. */
@@ -78,6 +82,12 @@ export function rngChooser(rng: UniformSource): RngChooser {
       const index = sampleFrom(weights, u);
       draws.push({ kind: 'sample', u, index, what });
       return index;
+    },
+    uniform(what) {
+      const u = rng.uniform();
+      lastU = u;
+      draws.push({ kind: 'uniform', u, what });
+      return u;
     },
   };
 }

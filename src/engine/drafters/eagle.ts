@@ -5,9 +5,10 @@
  * back with the token it drafted. Its KV cache holds one row per position whose next token
  * is known: commit() queues the target's features at the kept positions with the token after
  * each, draft() feeds them (one run whose last row drafts depth 1), then the draft rows,
- * which the next step drops: rolling back is a length change, as the target's. A greedy chain
- * runs in one session.run where the model has the loop graph (runtime/draft-loop.ts): the feed
- * and the k - 1 steps after it, the same tokens as k single runs.
+ * which the next step drops: rolling back is a length change, as the target's. A chain runs in
+ * one session.run where the model has the loop graph (runtime/draft-loop.ts) and the run's
+ * settings are greedy or temperature alone: the feed and the k - 1 steps after it, the tokens
+ * k single runs draft, sampled ones from the same uniforms, with the q rows they came from.
  *   eagle       a chain of k (greedy: argmax, q one-hot; sampling: each draft drawn from the
  *               head's own q after the run's processors and temperature/top-k/top-p, and that q
  *               handed to the verifier)
@@ -130,12 +131,14 @@ export class EagleDrafter implements Drafter {
     this.rootRow = null;
   }
 
-  /** The loop graph draws greedily or by temperature alone: no processors, top-k, top-p, or p-min. */
+  /** The loop graph draws greedily or by temperature alone (with the chooser's uniforms): no processors, top-k, top-p, or p-min. */
   private takesLoop(req: DraftRequest): boolean {
-    return req.sampling.temperature === 0 && !req.processors?.on && this.pMin === 0 && (this.queued?.tokens.length ?? 0) > 0;
+    const { temperature, topK, topP } = req.sampling;
+    const draws = temperature === 0 || (topK === 0 && topP === 1 && req.chooser.uniform !== undefined);
+    return draws && !req.processors?.on && this.pMin === 0 && (this.queued?.tokens.length ?? 0) > 0;
   }
 
-  /** The feed and a greedy chain of k in one run of the loop graph: the tokens k single runs draft. */
+  /** The feed and a chain of k in one run of the loop graph: the tokens k single runs draft. */
   private async chainInOneRun(req: DraftRequest, loop: DraftLoop, k: number): Promise<Draft> {
     this.cache.truncate(this.committed);
     const q = this.queued!;
@@ -145,21 +148,22 @@ export class EagleDrafter implements Drafter {
     const features = new Float32Array(T * C); // [T, C]
     q.features.forEach((f, i) => features.set(f, i * C));
     const P = this.cache.length;
+    const { temperature } = req.sampling;
+    // one uniform per draft, in draft order, as k single runs would consume them
+    const uniforms = temperature > 0 ? Array.from({ length: k }, (_, i) => req.chooser.uniform!(`draft ${i + 1}`)) : new Array<number>(k).fill(0);
     const run0 = loop.runMs;
     const out = await loop.run({
       inputIds: q.tokens, positionIds: q.tokens.map((_, i) => q.start + i), attentionBias: causalBias(T, P), features, cache: this.cache,
-      uniforms: new Float32Array(k), temperature: 0,
-    }); // tokens [k], q [k, V]: softmax at T = 1
+      uniforms, temperature,
+    }); // tokens [k], q [k, V]: softmax(logits / T), at T = 1 when greedy
     this.committed = P + T;
     this.queued = null;
     this.rootRow = null; // the loop returns no root row: the next draft needs a commit first, as every step gives
-    const info = out.tokens.map((token, i): DraftNodeInfo => {
-      const row = out.q.subarray(i * V, (i + 1) * V); // [V]
-      return { q: row[token]!, top: topEntries(row, 5), u: null };
-    });
+    const rows = out.tokens.map((_, i) => normalised(out.q.subarray(i * V, (i + 1) * V))); // [k][V] float64
+    const info = out.tokens.map((token, i): DraftNodeInfo => ({ q: rows[i]![token]!, top: topEntries(rows[i]!, 5), u: temperature > 0 ? uniforms[i]! : null }));
     const rootToken = req.context[req.context.length - 1]!;
     return {
-      tree: chainTree(k), nodeTokens: [rootToken, ...out.tokens], q: [null, ...out.tokens.map(() => null)], info: [EMPTY_INFO, ...info],
+      tree: chainTree(k), nodeTokens: [rootToken, ...out.tokens], q: [null, ...rows.map((r) => (temperature > 0 ? r : null))], info: [EMPTY_INFO, ...info],
       forwards: 1, runMs: loop.runMs - run0,
     };
   }
@@ -349,3 +353,12 @@ export class EagleDrafter implements Drafter {
 }
 
 const copyTop = (top: TopEntry[]): TopEntry[] => top.map((e) => ({ ...e }));
+
+/** A float32 row of probabilities as float64, summing to 1 (the verifier checks the sum to 1e-6). */
+function normalised(row: Float32Array): Float64Array {
+  const out = Float64Array.from(row);
+  let sum = 0;
+  for (let i = 0; i < out.length; i++) sum += out[i]!;
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
+}
