@@ -100,10 +100,12 @@ const K_CHAIN: NonNullable<DrafterKnobs['k']> = {
 
 /**
  * EAGLE's defaults, from the cost curve (Node, 1 thread: t(1) 1.01 ms, t(3) 1.55, t(5) 2.24,
- * t(9) 3.58): a verify of 7 tokens costs ~2.9x one, so a dynamic tree keeps 6 draft tokens, 4
- * deep, 2 children per node; EAGLE-2's 60 would cost ~20x.
+ * t(9) 3.58) and the prose bench: a chain of 4 drafts in one run of the loop graph had the best
+ * decode speedup of k = 2..4, greedy and at t=0.7 (τ 3.1 and 3.3). A verify of 7 tokens costs
+ * ~2.9x one, so a dynamic tree keeps 6 draft tokens, 4 deep, 2 children per node (EAGLE-2's 60
+ * would cost ~20x); at one head run per depth it still lost to the chain here.
  */
-const K_EAGLE: NonNullable<DrafterKnobs['k']> = { default: () => 3, max: () => MAX_DEPTH, help: `1..${MAX_DEPTH}, default 3` };
+const K_EAGLE: NonNullable<DrafterKnobs['k']> = { default: () => 4, max: () => MAX_DEPTH, help: `1..${MAX_DEPTH}, default 4` };
 const K_EAGLE_TREE: NonNullable<DrafterKnobs['k']> = { default: () => 4, max: () => 8, help: '1..8 (the tree depth), default 4' };
 export const EAGLE_TREE_DEFAULTS = { branch: 2, draftTokens: 6 } as const;
 
