@@ -51,12 +51,12 @@ export const COMPARE_PRESETS: readonly ComparePreset[] = [
   { id: 'draft-model-k', label: 'Draft model, k = 1 … 6 (greedy)', configs: () => [1, 2, 3, 4, 5, 6].map((k) => cfg('draft-model', k)) },
   {
     id: 'eagle',
-    label: 'EAGLE chains and dynamic tree against the heads and the draft model (greedy)',
+    label: 'EAGLE, heads, draft model (greedy)',
     configs: (K) => [cfg('heads', Math.min(4, K)), cfg('eagle', 2), cfg('eagle', 3), cfg('eagle', 4), cfg('eagle-tree', 4), cfg('draft-model', 2)],
   },
   {
     id: 'eagle-sampling',
-    label: 'EAGLE at t = 0.7 against the heads and the draft model',
+    label: 'EAGLE, heads, draft model (t = 0.7)',
     configs: (K) => [cfg('heads', Math.min(4, K), 0.7), cfg('eagle', 3, 0.7), cfg('eagle', 4, 0.7), cfg('eagle-tree', 4, 0.7), cfg('draft-model', 2, 0.7)],
   },
 ];
