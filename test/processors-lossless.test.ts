@@ -25,6 +25,7 @@ import { buildTrace, parseTrace, replayTrace, traceToJson } from '../src/engine/
 import { decodeConfig, specOptionsOf } from '../src/engine/decoding/decode-config.ts';
 import { DEFAULT_TREES, type DefaultTreeName } from '../src/engine/decoding/tree.ts';
 import { enumerateAsync, logitsTable, tableModel, type LogitsTable } from './helpers/table-lm.ts';
+import { EXACT_SEEDS } from './tiers.ts';
 import { loadTestModel, MODEL_DIR } from './model-paths.ts';
 
 const V = 5;
@@ -91,7 +92,7 @@ const PROCESSORS: { name: string; p: ProcessorSettings }[] = [
 const SMALL_TREE = [[0], [1], [0, 0], [1, 0], [0, 1]];
 
 describe('sampling with processors keeps the autoregressive law (exact enumeration through the loop)', () => {
-  for (const seed of [1, 2]) {
+  for (const seed of EXACT_SEEDS) {
     for (const { name: sname, s } of SAMPLING) {
       for (const { name: pname, p } of PROCESSORS) {
         it(`seed ${seed}, ${sname}, ${pname}: draft-model and eagle chains, heads-tree and eagle-tree, heads chain, prompt-lookup`, async () => {
@@ -120,7 +121,7 @@ describe('sampling with processors keeps the autoregressive law (exact enumerati
 
   it('fails when the draft model reports its q without the processors', async () => {
     let worst = 0;
-    for (const seed of [1, 2]) {
+    for (const seed of EXACT_SEEDS) {
       for (const { p } of PROCESSORS) {
         if (worst > 0.01) break;
         // full support: with top-k the raw q could miss the drawn token, which the verifier refuses outright
