@@ -57,9 +57,9 @@ describe('EAGLE head against PyTorch', () => {
   it('refuses a forward without features, or with the wrong number of them', async () => {
     const head = model.eagle!;
     const cache = head.newCache();
-    await expect(head.forward([1], [0], causalBias(1, 0), cache)).rejects.toThrow(/expected features \[T, C\] = \[1, 256\]/);
+    await expect(head.forward([1], [0], causalBias(1, 0), cache)).rejects.toThrow(new RegExp(`expected features \\[T, C\\] = \\[1, ${head.nEmbd}\\]`));
     await expect(head.forward([1], [0], causalBias(1, 0), cache, new Float32Array(3))).rejects.toThrow(/found 3 values/);
-    await expect(model.base.forward([1], [0], causalBias(1, 0), model.base.newCache(), new Float32Array(256))).rejects.toThrow(/expected no features/);
+    await expect(model.base.forward([1], [0], causalBias(1, 0), model.base.newCache(), new Float32Array(head.nEmbd))).rejects.toThrow(/expected no features/);
     cache.release();
   });
 
@@ -93,10 +93,10 @@ describe('EAGLE head against PyTorch', () => {
     // a commit that rewinds (a fresh prefill of a shorter prefix) re-feeds from there
     drafter.reset();
     const short = pre.prefix_ids.slice(0, 6);
-    drafter.commit({ context: [...short, pre.prefix_ids[6]!], start: 0, tokens: short, hidden: features.slice(0, 6 * 256) });
+    drafter.commit({ context: [...short, pre.prefix_ids[6]!], start: 0, tokens: short, hidden: features.slice(0, 6 * model.eagle!.nEmbd) });
     const other = (await drafter.draft({ ...req, context: [...short, pre.prefix_ids[6]!] })) as Draft;
     expect(other.nodeTokens[0]).toBe(pre.prefix_ids[6]);
-    expect(() => drafter.commit({ context, start: 9, tokens: [1], hidden: new Float32Array(256) })).toThrow(/features up to 6 only/);
+    expect(() => drafter.commit({ context, start: 9, tokens: [1], hidden: new Float32Array(model.eagle!.nEmbd) })).toThrow(/features up to 6 only/);
   });
 
   it('sampling at a temperature, one run of the loop graph draws what k single runs draw from the same uniforms, with their q', async () => {
